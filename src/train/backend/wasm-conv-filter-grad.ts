@@ -48,7 +48,8 @@ export function registerWasmConvFilterGrad(): void {
   tf.registerKernel({
     kernelName: 'Conv2DBackpropFilter',
     backendName: 'wasm',
-    kernelFunc: ({ inputs, attrs, backend }) => {
+    kernelFunc: ({ inputs, attrs, backend: anyBackend }) => {
+      const backend = anyBackend as tf.KernelBackend;
       const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
       const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as {
         strides: [number, number] | number;

@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { KIT_VERSION } from '../version.js';
+import { registerModels } from './commands/models.js';
+import { registerTrain } from './commands/train.js';
+
+const program = new Command();
+program
+  .name('kit')
+  .description('train a ResNet, quantize it to integers, generate C for a microcontroller, verify it on the board')
+  .version(KIT_VERSION)
+  .showHelpAfterError('(run kit --help for usage)');
+
+registerModels(program);
+registerTrain(program);
+
+await program.parseAsync(process.argv);
