@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { KIT_VERSION } from '../version.js';
+import { registerData } from './commands/data.js';
 import { registerModels } from './commands/models.js';
 import { registerTrain } from './commands/train.js';
 
@@ -11,6 +12,7 @@ program
   .version(KIT_VERSION)
   .showHelpAfterError('(run kit --help for usage)');
 
+registerData(program);
 registerModels(program);
 registerTrain(program);
 
