@@ -1,0 +1,89 @@
+#include "replies.h"
+
+#include <string.h>
+
+#include "frame.h"
+#include "messages.h"
+#include "model_api.h"
+#include "timer.h"
+#include "uart.h"
+
+/* Board identity comes from the board JSON via the build (src/device/build.ts). */
+#ifndef KIT_BOARD_NAME
+#error "KIT_BOARD_NAME must be defined by the build"
+#endif
+#ifndef KIT_BOARD_CLOCK_HZ
+#error "KIT_BOARD_CLOCK_HZ must be defined by the build"
+#endif
+
+static void put_u32(uint8_t *b, uint32_t v) {
+    for (int i = 0; i < 4; i++) b[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_u64(uint8_t *b, uint64_t v) {
+    for (int i = 0; i < 8; i++) b[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Strings in HELLO are length-prefixed with one byte. */
+static uint8_t short_len(const char *s) {
+    size_t n = strlen(s);
+    return (uint8_t)(n > 255 ? 255 : n);
+}
+
+void kit_send_hello(uint32_t seq) {
+    static const char board[] = KIT_BOARD_NAME;
+    uint8_t board_len = short_len(board);
+    uint8_t hash_len = short_len(kit_model_hash);
+    uint8_t fixed[26];
+    put_u32(fixed, seq);
+    fixed[4] = KIT_PROTOCOL_VERSION;
+    put_u32(fixed + 5, (uint32_t)KIT_MODEL_INPUT_BYTES);
+    put_u32(fixed + 9, (uint32_t)KIT_MODEL_OUTPUT_BYTES);
+    put_u32(fixed + 13, (uint32_t)KIT_MODEL_ARENA_BYTES);
+    put_u32(fixed + 17, (uint32_t)KIT_BOARD_CLOCK_HZ);
+    put_u32(fixed + 21, kit_timer_hz());
+    fixed[25] = KIT_MODEL_OUTPUT_SIGNED ? KIT_HELLO_FLAG_SIGNED : 0u;
+
+    kit_frame_writer_t w;
+    kit_frame_begin(&w, kit_uart_write, KIT_MSG_HELLO, (uint32_t)(sizeof fixed + 2u + board_len + hash_len));
+    kit_frame_part(&w, fixed, sizeof fixed);
+    kit_frame_part(&w, &board_len, 1);
+    kit_frame_part(&w, (const uint8_t *)board, board_len);
+    kit_frame_part(&w, &hash_len, 1);
+    kit_frame_part(&w, (const uint8_t *)kit_model_hash, hash_len);
+    kit_frame_end(&w);
+}
+
+void kit_send_result(uint32_t seq, uint16_t cls, uint64_t ticks, const uint8_t *logits) {
+    uint8_t fixed[14];
+    put_u32(fixed, seq);
+    fixed[4] = (uint8_t)cls;
+    fixed[5] = (uint8_t)(cls >> 8);
+    put_u64(fixed + 6, ticks);
+
+    kit_frame_writer_t w;
+    kit_frame_begin(&w, kit_uart_write, KIT_MSG_RESULT, (uint32_t)(sizeof fixed + KIT_MODEL_OUTPUT_BYTES));
+    kit_frame_part(&w, fixed, sizeof fixed);
+    kit_frame_part(&w, logits, KIT_MODEL_OUTPUT_BYTES);
+    kit_frame_end(&w);
+}
+
+void kit_send_error(uint8_t code, uint32_t seq, const char *text) {
+    uint8_t fixed[5];
+    size_t text_len = strlen(text);
+    fixed[0] = code;
+    put_u32(fixed + 1, seq);
+
+    kit_frame_writer_t w;
+    kit_frame_begin(&w, kit_uart_write, KIT_MSG_ERROR, (uint32_t)(sizeof fixed + text_len));
+    kit_frame_part(&w, fixed, sizeof fixed);
+    kit_frame_part(&w, (const uint8_t *)text, text_len);
+    kit_frame_end(&w);
+}
+
+void kit_send_pong(const uint8_t *payload, uint32_t length) {
+    kit_frame_writer_t w;
+    kit_frame_begin(&w, kit_uart_write, KIT_MSG_PONG, length);
+    kit_frame_part(&w, payload, length);
+    kit_frame_end(&w);
+}

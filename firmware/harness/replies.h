@@ -1,0 +1,14 @@
+/* The device's side of each message: builds a reply's payload field by field and streams it out
+ * as one frame through the UART (firmware/protocol/messages.h has the layouts). */
+#ifndef KIT_REPLIES_H
+#define KIT_REPLIES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void kit_send_hello(uint32_t seq);
+void kit_send_result(uint32_t seq, uint16_t cls, uint64_t ticks, const uint8_t *logits);
+void kit_send_error(uint8_t code, uint32_t seq, const char *text);
+void kit_send_pong(const uint8_t *payload, uint32_t length);
+
+#endif

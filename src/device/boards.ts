@@ -1,0 +1,104 @@
+/** Board descriptions: boards/<name>.json, validated here so the rest of kit can trust them. */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { KitError } from '../errors.js';
+import { PACKAGE_ROOT } from './paths.js';
+
+const bytes = z.number().int().nonnegative();
+
+const Region = z.strictObject({
+  name: z.string().min(1),
+  bytes,
+  address: bytes.optional(),
+  /** Linker section that places data in this region, when the board's linker script has one. */
+  section: z.string().optional(),
+});
+
+const Toolchain = z.strictObject({
+  compiler: z.string().min(1),
+  cflags: z.array(z.string()),
+  ldflags: z.array(z.string()),
+  linkerScript: z.string().optional(),
+  /** The board's port of the UART and timer interfaces (and startup code), relative to kit's folder. */
+  sources: z.array(z.string()),
+  /** File name of the built firmware; absent while kit cannot build for the board. */
+  output: z.string().optional(),
+});
+
+const Flash = z.discriminatedUnion('method', [
+  /** Not flashed: run in qemu-system-arm. */
+  z.strictObject({ method: z.literal('qemu'), machine: z.string(), icountShift: z.number().int().min(0).max(10) }),
+  /** Not flashed: run as a native process. */
+  z.strictObject({ method: z.literal('native') }),
+  z.strictObject({ method: z.literal('esptool'), chip: z.string() }),
+]);
+
+export const BoardSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
+  description: z.string(),
+  core: z.string().min(1),
+  /** Core clock; 0 where it means nothing (the host board). */
+  clockHz: bytes,
+  memory: z.strictObject({
+    flash: z.strictObject({ bytes }),
+    /** `usableBytes`: what is left for a model once the platform has taken its share. */
+    ram: z.strictObject({ bytes, usableBytes: bytes.optional() }),
+    regions: z.array(Region).default([]),
+  }),
+  toolchain: Toolchain,
+  flash: Flash,
+  serial: z.strictObject({ baud: z.number().int().positive() }),
+});
+
+export type Board = z.infer<typeof BoardSchema> & {
+  /** The JSON file it came from. */
+  file: string;
+};
+
+export const BOARDS_DIR = join(PACKAGE_ROOT, 'boards');
+
+/** Names of the boards kit ships, sorted. */
+export function knownBoards(): string[] {
+  return readdirSync(BOARDS_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -'.json'.length))
+    .sort();
+}
+
+/** A shipped board by name, or any board JSON by path (a name ending in .json or holding a slash). */
+export function loadBoard(nameOrPath: string): Board {
+  const isPath = nameOrPath.endsWith('.json') || nameOrPath.includes('/');
+  const file = isPath ? resolve(nameOrPath) : join(BOARDS_DIR, `${nameOrPath}.json`);
+  if (!existsSync(file)) {
+    if (isPath) throw new KitError('unknown-board', 'device', `no board file at ${file}`);
+    throw new KitError('unknown-board', 'device', `unknown board "${nameOrPath}"`, `known boards: ${knownBoards().join(', ')}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new KitError('bad-board', 'device', `${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  const parsed = BoardSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue.path.length ? issue.path.join('.') : '(top level)';
+    throw new KitError('bad-board', 'device', `${file}: ${where}: ${issue.message}`);
+  }
+  if (!isPath && parsed.data.name !== nameOrPath) {
+    throw new KitError('bad-board', 'device', `${file} names itself "${parsed.data.name}", not "${nameOrPath}"`);
+  }
+  return { ...parsed.data, file };
+}
+
+/** RAM a model may plan for on this board. */
+export function ramBudget(board: Board): number {
+  return board.memory.ram.usableBytes ?? board.memory.ram.bytes;
+}
+
+/** A source or script path from a board JSON, made absolute (they are relative to kit's folder). */
+export function boardPath(p: string): string {
+  return isAbsolute(p) ? p : join(PACKAGE_ROOT, p);
+}
+

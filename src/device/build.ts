@@ -1,0 +1,102 @@
+/**
+ * Builds the device harness for a board: firmware/harness + firmware/protocol + the board's port
+ * (UART, timer, startup) + a model's C files, in one compiler run with the board JSON's toolchain.
+ * The model folder must hold model.h (see firmware/harness/model_api.h for what it defines) and
+ * the .c files that implement it.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { KitError } from '../errors.js';
+import { type Board, boardPath, loadBoard } from './boards.js';
+import { PACKAGE_ROOT } from './paths.js';
+
+export interface BuildOptions {
+  /** A board name or a loaded board. */
+  board: string | Board;
+  /** Folder with model.h and the model's .c files. */
+  modelDir: string;
+  /** Where the firmware goes (created if missing). */
+  outDir: string;
+  /** Extra -D defines, e.g. { KIT_BOARD_BAUD: 921600 }. */
+  defines?: Record<string, string | number>;
+}
+
+export interface FirmwareBuild {
+  board: Board;
+  /** The built ELF (or native executable for the host board). */
+  file: string;
+  /** The compiler command line, for logs. */
+  command: string[];
+}
+
+const FIRMWARE = join(PACKAGE_ROOT, 'firmware');
+const HARNESS_SOURCES = ['harness/main.c', 'harness/replies.c', 'protocol/crc32.c', 'protocol/frame.c'];
+const INCLUDE_DIRS = ['harness', 'protocol', 'uart', 'timer'];
+
+export function buildCommand(opts: BuildOptions): { board: Board; file: string; command: string[] } {
+  const board = typeof opts.board === 'string' ? loadBoard(opts.board) : opts.board;
+  const tc = board.toolchain;
+  if (!tc.output) {
+    throw new KitError(
+      'board-unsupported',
+      'device',
+      `kit cannot build firmware for ${board.name} yet (no UART/timer port in firmware/boards/${board.name})`,
+      'use the qemu-cortex-m4 or host board',
+    );
+  }
+  const modelDir = resolve(opts.modelDir);
+  if (!existsSync(join(modelDir, 'model.h'))) {
+    throw new KitError('model-incomplete', 'device', `no model.h in ${modelDir}`, 'point at the folder codegen wrote');
+  }
+  const modelSources = readdirSync(modelDir)
+    .filter((f) => f.endsWith('.c'))
+    .sort()
+    .map((f) => join(modelDir, f));
+  if (modelSources.length === 0) throw new KitError('model-incomplete', 'device', `no .c files in ${modelDir}`);
+
+  const defines: Record<string, string | number> = {
+    KIT_BOARD_NAME: JSON.stringify(board.name),
+    KIT_BOARD_CLOCK_HZ: `${board.clockHz}u`,
+    KIT_BOARD_BAUD: `${board.serial.baud}u`,
+    ...opts.defines,
+  };
+  const file = join(resolve(opts.outDir), tc.output);
+  const command = [
+    tc.compiler,
+    ...tc.cflags,
+    ...Object.entries(defines).map(([k, v]) => `-D${k}=${v}`),
+    ...INCLUDE_DIRS.map((d) => `-I${join(FIRMWARE, d)}`),
+    `-I${modelDir}`,
+    ...HARNESS_SOURCES.map((s) => join(FIRMWARE, s)),
+    ...tc.sources.map(boardPath),
+    ...modelSources,
+    ...(tc.linkerScript ? [`-T${boardPath(tc.linkerScript)}`] : []),
+    ...tc.ldflags,
+    '-o',
+    file,
+  ];
+  return { board, file, command };
+}
+
+/** Compiles the harness with a model for a board. Throws KitError when the compiler is missing or fails. */
+export async function buildFirmware(opts: BuildOptions): Promise<FirmwareBuild> {
+  const { board, file, command } = buildCommand(opts);
+  mkdirSync(resolve(opts.outDir), { recursive: true });
+  await new Promise<void>((done, fail) => {
+    execFile(command[0], command.slice(1), { maxBuffer: 16 << 20, timeout: 120_000 }, (err, _stdout, stderr) => {
+      if (!err) return done();
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        return fail(
+          new KitError('toolchain-missing', 'device', `${command[0]} not found (needed for ${board.name})`, 'run .ci/setup, or install it from your package manager'),
+        );
+      }
+      const first = stderr
+        .split('\n')
+        .find((l) => /error/i.test(l))
+        ?.trim();
+      fail(new KitError('build-failed', 'device', `building firmware for ${board.name} failed: ${first ?? (err as Error).message.split('\n')[0]}`));
+    });
+  });
+  return { board, file, command };
+}

@@ -1,0 +1,281 @@
+/**
+ * kit device protocol, version 1: message types and payload layouts (little-endian), the host side
+ * of firmware/protocol/messages.h. The device answers requests strictly in arrival order, one
+ * reply each; every request carries a sequence number its reply repeats.
+ */
+import { encodeFrame } from './frame.js';
+
+export const PROTOCOL_VERSION = 1;
+/** The sequence number of a message that answers no request (a HELLO sent on boot, an ERROR about a damaged frame). */
+export const SEQ_NONE = 0xffffffff;
+
+export const MsgType = {
+  GetHello: 0x01,
+  Hello: 0x02,
+  Infer: 0x03,
+  Result: 0x04,
+  Error: 0x05,
+  Ping: 0x06,
+  Pong: 0x07,
+} as const;
+
+export const ErrorCode = {
+  BadCrc: 1,
+  TooLong: 2,
+  BadLength: 3,
+  UnknownType: 4,
+} as const;
+
+const HELLO_FLAG_SIGNED = 0x01;
+
+/** What a device says about itself. */
+export interface DeviceInfo {
+  protocolVersion: number;
+  board: string;
+  modelHash: string;
+  inputBytes: number;
+  outputBytes: number;
+  arenaBytes: number;
+  clockHz: number;
+  /** Frequency of the counter RESULT.ticks is read from (for qemu-cortex-m4, SysTick on the 25 MHz core clock). */
+  tickHz: number;
+  /** Logits are int8 (else uint8). */
+  outputSigned: boolean;
+}
+
+export type Message =
+  | { type: 'get-hello'; seq: number }
+  | { type: 'hello'; seq: number; info: DeviceInfo }
+  | { type: 'infer'; seq: number; pixels: Uint8Array }
+  | { type: 'result'; seq: number; class: number; ticks: number; logits: Uint8Array }
+  | { type: 'error'; seq: number; code: number; text: string }
+  | { type: 'ping'; seq: number; data: Uint8Array }
+  | { type: 'pong'; seq: number; data: Uint8Array };
+
+/** A frame whose payload does not fit its type's layout. */
+export class MalformedMessage extends Error {}
+
+const TYPE_OF: Record<Message['type'], number> = {
+  'get-hello': MsgType.GetHello,
+  hello: MsgType.Hello,
+  infer: MsgType.Infer,
+  result: MsgType.Result,
+  error: MsgType.Error,
+  ping: MsgType.Ping,
+  pong: MsgType.Pong,
+};
+
+/** A little-endian writer sized up front. */
+class Out {
+  readonly bytes: Uint8Array;
+  private readonly view: DataView;
+  private at = 0;
+  constructor(size: number) {
+    this.bytes = new Uint8Array(size);
+    this.view = new DataView(this.bytes.buffer);
+  }
+  u8(v: number) {
+    this.view.setUint8(this.at, v);
+    this.at += 1;
+  }
+  u16(v: number) {
+    this.view.setUint16(this.at, v, true);
+    this.at += 2;
+  }
+  u32(v: number) {
+    this.view.setUint32(this.at, v >>> 0, true);
+    this.at += 4;
+  }
+  u64(v: number) {
+    this.view.setBigUint64(this.at, BigInt(v), true);
+    this.at += 8;
+  }
+  raw(b: Uint8Array) {
+    this.bytes.set(b, this.at);
+    this.at += b.length;
+  }
+  str8(s: string) {
+    const b = new TextEncoder().encode(s);
+    if (b.length > 255) throw new RangeError(`"${s.slice(0, 20)}..." is longer than 255 bytes`);
+    this.u8(b.length);
+    this.raw(b);
+  }
+}
+
+class In {
+  private readonly view: DataView;
+  private at = 0;
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly what: string,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  private need(n: number) {
+    if (this.at + n > this.bytes.length) throw new MalformedMessage(`${this.what} payload is too short (${this.bytes.length} bytes)`);
+  }
+  u8() {
+    this.need(1);
+    return this.view.getUint8(this.at++);
+  }
+  u16() {
+    this.need(2);
+    const v = this.view.getUint16(this.at, true);
+    this.at += 2;
+    return v;
+  }
+  u32() {
+    this.need(4);
+    const v = this.view.getUint32(this.at, true);
+    this.at += 4;
+    return v;
+  }
+  u64() {
+    this.need(8);
+    const v = this.view.getBigUint64(this.at, true);
+    this.at += 8;
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new MalformedMessage(`${this.what} counter ${v} is out of range`);
+    return Number(v);
+  }
+  raw(n: number) {
+    this.need(n);
+    const b = this.bytes.slice(this.at, this.at + n);
+    this.at += n;
+    return b;
+  }
+  rest() {
+    return this.raw(this.bytes.length - this.at);
+  }
+  str8() {
+    return new TextDecoder().decode(this.raw(this.u8()));
+  }
+  done() {
+    if (this.at !== this.bytes.length) throw new MalformedMessage(`${this.what} payload has ${this.bytes.length - this.at} extra bytes`);
+  }
+}
+
+export function encodePayload(m: Message): Uint8Array {
+  switch (m.type) {
+    case 'get-hello': {
+      const o = new Out(4);
+      o.u32(m.seq);
+      return o.bytes;
+    }
+    case 'hello': {
+      const i = m.info;
+      const o = new Out(4 + 1 + 20 + 1 + 2 + new TextEncoder().encode(i.board + i.modelHash).length);
+      o.u32(m.seq);
+      o.u8(i.protocolVersion);
+      o.u32(i.inputBytes);
+      o.u32(i.outputBytes);
+      o.u32(i.arenaBytes);
+      o.u32(i.clockHz);
+      o.u32(i.tickHz);
+      o.u8(i.outputSigned ? HELLO_FLAG_SIGNED : 0);
+      o.str8(i.board);
+      o.str8(i.modelHash);
+      return o.bytes;
+    }
+    case 'infer': {
+      const o = new Out(4 + m.pixels.length);
+      o.u32(m.seq);
+      o.raw(m.pixels);
+      return o.bytes;
+    }
+    case 'result': {
+      const o = new Out(14 + m.logits.length);
+      o.u32(m.seq);
+      o.u16(m.class);
+      o.u64(m.ticks);
+      o.raw(m.logits);
+      return o.bytes;
+    }
+    case 'error': {
+      const text = new TextEncoder().encode(m.text);
+      const o = new Out(5 + text.length);
+      o.u8(m.code);
+      o.u32(m.seq);
+      o.raw(text);
+      return o.bytes;
+    }
+    case 'ping':
+    case 'pong': {
+      const o = new Out(4 + m.data.length);
+      o.u32(m.seq);
+      o.raw(m.data);
+      return o.bytes;
+    }
+  }
+}
+
+/** The whole frame for a message, ready to write. */
+export function encodeMessage(m: Message): Uint8Array {
+  return encodeFrame(TYPE_OF[m.type], encodePayload(m));
+}
+
+/** Decodes a frame's payload; undefined for a type this host does not know, MalformedMessage for a bad layout. */
+export function decodeMessage(type: number, payload: Uint8Array): Message | undefined {
+  switch (type) {
+    case MsgType.GetHello: {
+      const r = new In(payload, 'GET_HELLO');
+      const seq = r.u32();
+      r.done();
+      return { type: 'get-hello', seq };
+    }
+    case MsgType.Hello: {
+      const r = new In(payload, 'HELLO');
+      const seq = r.u32();
+      const protocolVersion = r.u8();
+      if (protocolVersion !== PROTOCOL_VERSION) {
+        // Later fields may have moved: report the version, decode nothing else.
+        throw new MalformedMessage(`device speaks protocol version ${protocolVersion}, this kit speaks ${PROTOCOL_VERSION}`);
+      }
+      const info: DeviceInfo = {
+        protocolVersion,
+        inputBytes: r.u32(),
+        outputBytes: r.u32(),
+        arenaBytes: r.u32(),
+        clockHz: r.u32(),
+        tickHz: r.u32(),
+        outputSigned: (r.u8() & HELLO_FLAG_SIGNED) !== 0,
+        board: r.str8(),
+        modelHash: r.str8(),
+      };
+      r.done();
+      return { type: 'hello', seq, info };
+    }
+    case MsgType.Infer: {
+      const r = new In(payload, 'INFER');
+      return { type: 'infer', seq: r.u32(), pixels: r.rest() };
+    }
+    case MsgType.Result: {
+      const r = new In(payload, 'RESULT');
+      return { type: 'result', seq: r.u32(), class: r.u16(), ticks: r.u64(), logits: r.rest() };
+    }
+    case MsgType.Error: {
+      const r = new In(payload, 'ERROR');
+      return { type: 'error', code: r.u8(), seq: r.u32(), text: new TextDecoder().decode(r.rest()) };
+    }
+    case MsgType.Ping:
+    case MsgType.Pong: {
+      const r = new In(payload, type === MsgType.Ping ? 'PING' : 'PONG');
+      return { type: type === MsgType.Ping ? 'ping' : 'pong', seq: r.u32(), data: r.rest() };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Index of the largest logit, the first one on ties: the device computes the same. */
+export function argmax(logits: Uint8Array, signed: boolean): number {
+  let best = 0;
+  let bestValue = -Infinity;
+  for (let k = 0; k < logits.length; k++) {
+    const v = signed ? (logits[k] << 24) >> 24 : logits[k];
+    if (v > bestValue) {
+      bestValue = v;
+      best = k;
+    }
+  }
+  return best;
+}

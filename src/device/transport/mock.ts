@@ -1,0 +1,221 @@
+/**
+ * A transport with a scripted fake device behind it, for testing DeviceClient without hardware.
+ * The fake speaks the real protocol (same encoders and decoder), answers strictly in order, and
+ * can be told to misbehave at chosen points: damaged frames either way, resets, garbage, silence.
+ */
+import { KitError } from '../../errors.js';
+import { FrameDecoder } from '../protocol/frame.js';
+import { type DeviceInfo, ErrorCode, MsgType, PROTOCOL_VERSION, SEQ_NONE, argmax, decodeMessage, encodeMessage } from '../protocol/messages.js';
+import { Listeners, type Transport } from './transport.js';
+
+/** Faults by index. `write` indexes count the INFER frames the host writes (0-based, retries included). */
+export interface MockFaults {
+  /** Flip a bit in that INFER's payload: the device sees a bad CRC and says ERROR. */
+  corruptInfer?: number[];
+  /** That INFER vanishes on the line. */
+  dropInfer?: number[];
+  /** The device reboots as that INFER arrives: it and every queued request are lost, and a boot HELLO follows. */
+  resetAtInfer?: number[];
+  /** From that INFER on the device answers nothing. */
+  silentFromInfer?: number;
+  /** `result` indexes count the RESULTs the device sends. Flip a bit in that RESULT: the host sees a bad CRC. */
+  corruptResult?: number[];
+  /** Garbage (with a false frame start) goes out just before that RESULT. */
+  garbageBeforeResult?: number[];
+  /** The device never answers anything, not even GET_HELLO. */
+  silent?: boolean;
+}
+
+export interface MockDeviceOptions {
+  /** What the device runs on each image. */
+  model: (pixels: Uint8Array) => Uint8Array;
+  info?: Partial<DeviceInfo>;
+  faults?: MockFaults;
+  /** Time per request, ms (default 1). */
+  latencyMs?: number;
+  /** Time from a reset to the boot HELLO, during which incoming bytes are lost (default 5). */
+  bootMs?: number;
+  /** Deliver the device's bytes in chunks of at most this many (default: whole frames). */
+  chunkBytes?: number;
+  /** Send a HELLO when the port opens, as a board that has just booted (default true). */
+  bootHello?: boolean;
+  path?: string;
+}
+
+export const MOCK_INFO: DeviceInfo = {
+  protocolVersion: PROTOCOL_VERSION,
+  board: 'mock',
+  modelHash: '00112233445566778899aabbccddeeff',
+  inputBytes: 3072,
+  outputBytes: 10,
+  arenaBytes: 1024,
+  clockHz: 100_000_000,
+  tickHz: 100_000_000,
+  outputSigned: true,
+};
+
+// Starts like a frame and announces 16 bytes: swallows what follows until its CRC fails.
+const GARBAGE = Uint8Array.from([0x00, 0xff, 0xa5, 0x5a, MsgType.Result, 0x10, 0x00, 0x00, 0x00, 0x13, 0x37]);
+
+export class MockTransport implements Transport {
+  readonly path: string;
+  readonly info: DeviceInfo;
+  /** What happened, for assertions. */
+  readonly log = { inferWrites: 0, inferAnswered: 0, results: 0, resets: 0, answeredSeqs: [] as number[] };
+
+  private readonly data = new Listeners<[Uint8Array]>();
+  private readonly closed = new Listeners<[Error | undefined]>();
+  private decoder: FrameDecoder;
+  /** Requests awaiting the device; type 0xff stands for a damaged frame (payload: the error code). */
+  private readonly queue: { type: number; payload: Uint8Array; inferIndex?: number }[] = [];
+  private readonly faults: MockFaults;
+  private isOpen = false;
+  private booting = false;
+  private busy = false;
+  private silent = false;
+  private timers = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly opts: MockDeviceOptions) {
+    this.path = opts.path ?? '/dev/mock0';
+    this.info = { ...MOCK_INFO, ...opts.info };
+    this.faults = opts.faults ?? {};
+    this.silent = this.faults.silent ?? false;
+    this.decoder = new FrameDecoder(this.info.inputBytes + 4);
+  }
+
+  async open(): Promise<void> {
+    this.isOpen = true;
+    if (this.opts.bootHello ?? true) this.later(0, () => this.reply({ type: 'hello', seq: SEQ_NONE, info: this.info }));
+  }
+
+  write(bytes: Uint8Array): void {
+    if (!this.isOpen) throw new Error('MockTransport.write before open');
+    let data = bytes;
+    let inferIndex: number | undefined;
+    if (data[0] === 0xa5 && data[2] === MsgType.Infer) {
+      const n = (inferIndex = this.log.inferWrites++);
+      const f = this.faults;
+      if (f.dropInfer?.includes(n)) return;
+      if (f.resetAtInfer?.includes(n)) return this.reset();
+      if (f.corruptInfer?.includes(n)) {
+        data = data.slice();
+        data[20] ^= 0x10; // inside the pixels
+      }
+    }
+    if (this.booting || this.silent) return;
+    for (const e of this.decoder.push(data)) {
+      if (e.kind === 'frame') this.queue.push({ type: e.type, payload: e.payload, inferIndex });
+      else this.queue.push({ type: 0xff, payload: Uint8Array.of(e.kind === 'bad-crc' ? ErrorCode.BadCrc : ErrorCode.TooLong) });
+    }
+    this.pump();
+  }
+
+  onData(listener: (chunk: Uint8Array) => void): () => void {
+    return this.data.add(listener);
+  }
+
+  onClose(listener: (error?: Error) => void): () => void {
+    return this.closed.add(listener);
+  }
+
+  async close(): Promise<void> {
+    if (!this.isOpen) return;
+    this.stop();
+    this.closed.emit(undefined);
+  }
+
+  /** The cable comes out. */
+  unplug(): void {
+    this.stop();
+    this.closed.emit(new KitError('port-closed', 'device', `${this.path} went away`));
+  }
+
+  private stop(): void {
+    this.isOpen = false;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private reset(): void {
+    this.log.resets++;
+    this.queue.length = 0;
+    this.decoder = new FrameDecoder(this.info.inputBytes + 4);
+    this.booting = true;
+    this.busy = false;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.later(this.opts.bootMs ?? 5, () => {
+      this.booting = false;
+      this.reply({ type: 'hello', seq: SEQ_NONE, info: this.info });
+    });
+  }
+
+  /** One request at a time, in order, each taking latencyMs. */
+  private pump(): void {
+    if (this.busy || this.queue.length === 0 || this.silent) return;
+    this.busy = true;
+    const { type, payload, inferIndex } = this.queue.shift()!;
+    this.later(this.opts.latencyMs ?? 1, () => {
+      this.busy = false;
+      const from = this.faults.silentFromInfer;
+      if (from !== undefined && inferIndex !== undefined && inferIndex >= from) this.silent = true;
+      if (!this.silent) this.answer(type, payload);
+      this.pump();
+    });
+  }
+
+  private answer(type: number, payload: Uint8Array): void {
+    if (type === 0xff) {
+      const code = payload[0];
+      this.reply({ type: 'error', code, seq: SEQ_NONE, text: code === ErrorCode.BadCrc ? 'frame failed its CRC check' : 'frame too long' });
+      return;
+    }
+    const seq = payload.length >= 4 ? new DataView(payload.buffer, payload.byteOffset).getUint32(0, true) : SEQ_NONE;
+    const m = decodeMessage(type, payload);
+    if (!m) return this.reply({ type: 'error', code: ErrorCode.UnknownType, seq, text: 'unknown frame type' });
+    switch (m.type) {
+      case 'get-hello':
+        return this.reply({ type: 'hello', seq: m.seq, info: this.info });
+      case 'ping':
+        return this.reply({ type: 'pong', seq: m.seq, data: m.data });
+      case 'infer': {
+        if (m.pixels.length !== this.info.inputBytes) {
+          return this.reply({ type: 'error', code: ErrorCode.BadLength, seq, text: 'INFER image size differs from the model input' });
+        }
+        const logits = this.opts.model(m.pixels);
+        this.log.inferAnswered++;
+        this.log.answeredSeqs.push(m.seq);
+        return this.reply({ type: 'result', seq: m.seq, class: argmax(logits, this.info.outputSigned), ticks: 1000 + m.pixels[0], logits });
+      }
+      default:
+        return this.reply({ type: 'error', code: ErrorCode.UnknownType, seq, text: 'not a request' });
+    }
+  }
+
+  private reply(m: Parameters<typeof encodeMessage>[0]): void {
+    if (!this.isOpen || this.silent) return;
+    let bytes = encodeMessage(m);
+    if (m.type === 'result') {
+      const n = this.log.results++;
+      if (this.faults.garbageBeforeResult?.includes(n)) this.emit(GARBAGE);
+      if (this.faults.corruptResult?.includes(n)) {
+        bytes = bytes.slice();
+        bytes[9] ^= 0x01;
+      }
+    }
+    this.emit(bytes);
+  }
+
+  private emit(bytes: Uint8Array): void {
+    const step = this.opts.chunkBytes ?? bytes.length;
+    for (let i = 0; i < bytes.length; i += step) this.data.emit(bytes.slice(i, i + step));
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+}
