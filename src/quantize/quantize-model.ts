@@ -1,0 +1,78 @@
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { graphFromLayersModel, type Normalization } from '../ir/from-layers.js';
+import type { Graph } from '../ir/graph.js';
+import { describeFiles } from '../ir/hash.js';
+import type { SourceFile } from '../ir/schema.js';
+import { calibrate, checkCalibrationOptions, DEFAULT_PERCENTILE, type CalibrationMethod } from './calibrate.js';
+import { compareGraphs } from './evaluate.js';
+import { loadTrainedModel, type KitManifest } from './load-trained-model.js';
+import { quantizeGraph } from './quantize-graph.js';
+import { buildReport, type QuantizationReport } from './report.js';
+import { getScheme } from './schemes.js';
+import type { ImageSet, LabelledSet, ProgressFn } from './types.js';
+
+export interface QuantizeOptions {
+  /** 'uint8' (default) or 'int8'. */
+  scheme?: string;
+  /** Only 8 is supported. */
+  bits?: number;
+  /** Training images to calibrate activation ranges on. */
+  calibImages: ImageSet;
+  calibMethod?: CalibrationMethod;
+  /** For calibMethod 'percentile' (default 99.99). */
+  percentile?: number;
+  /** Labelled images to measure float vs integer accuracy and per-layer SQNR on (optional). */
+  evalSet?: LabelledSet;
+  onProgress?: ProgressFn;
+}
+
+export interface QuantizeModelOptions extends QuantizeOptions {
+  /** Folder with model.json, its weights and kit.json. */
+  modelDir: string;
+}
+
+export interface QuantizeResult {
+  /** The integer graph: kit's integer truth. */
+  graph: Graph;
+  /** The float graph it was made from (BatchNorm folded, ReLU fused). */
+  floatGraph: Graph;
+  /** Always present; `report.evaluation` is null without an evaluation set. */
+  report: QuantizationReport;
+}
+
+export interface QuantizeModelResult extends QuantizeResult {
+  kit: KitManifest;
+  /** Hashes of the trained model's files. */
+  source: SourceFile[];
+}
+
+/** Quantize an in-memory tfjs-layers model (the trainer can call this directly). */
+export function quantizeLayersModel(model: tfl.LayersModel, normalization: Normalization, options: QuantizeOptions): QuantizeResult {
+  const scheme = getScheme(options.scheme ?? 'uint8', options.bits ?? 8);
+  const floatGraph = graphFromLayersModel(model, normalization);
+  const method = options.calibMethod ?? 'minmax';
+  const ranges = calibrate(floatGraph, options.calibImages, scheme, { method, percentile: options.percentile, onProgress: options.onProgress });
+  const graph = quantizeGraph(floatGraph, ranges, scheme);
+  const comparison = options.evalSet ? compareGraphs(floatGraph, graph, options.evalSet, options.onProgress) : undefined;
+  const calibration = {
+    method,
+    images: options.calibImages.count,
+    ...(method === 'percentile' ? { percentile: options.percentile ?? DEFAULT_PERCENTILE } : {}),
+  };
+  return { graph, floatGraph, report: buildReport(floatGraph, graph, calibration, comparison) };
+}
+
+/** `kit quantize`: load a trained model folder, calibrate, quantize, and optionally evaluate. */
+export async function quantizeModel(options: QuantizeModelOptions): Promise<QuantizeModelResult> {
+  // Refuse bad options before any loading.
+  getScheme(options.scheme ?? 'uint8', options.bits ?? 8);
+  checkCalibrationOptions(options.calibImages, { method: options.calibMethod, percentile: options.percentile });
+  const { model, kit, files } = await loadTrainedModel(options.modelDir);
+  try {
+    const source = await describeFiles(files);
+    const result = quantizeLayersModel(model, kit.normalization, options);
+    return { ...result, kit, source };
+  } finally {
+    model.dispose();
+  }
+}
