@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { KIT_VERSION } from '../version.js';
 import { registerData } from './commands/data.js';
 import { registerModels } from './commands/models.js';
+import { registerQuantize } from './commands/quantize.js';
 import { registerTrain } from './commands/train.js';
 
 const program = new Command();
@@ -15,5 +16,6 @@ program
 registerData(program);
 registerModels(program);
 registerTrain(program);
+registerQuantize(program);
 
 await program.parseAsync(process.argv);

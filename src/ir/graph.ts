@@ -48,7 +48,7 @@ export interface GraphNode {
   intParams?: Record<string, unknown>;
   /** Source layers folded or fused into this node (BatchNorm, ReLU), for reports. */
   fused?: string[];
-  /** Quantized nodes: the proven worst-case |int32 accumulator| (see docs/integer-arithmetic.md). */
+  /** Quantized nodes: the proven worst-case |int32 accumulator| (see src/quantize/integer-arithmetic.md). */
   accumulatorBound?: number;
 }
 

@@ -84,12 +84,31 @@ export function writeManifest(out: string, m: ManifestInput): TrainManifest {
   return manifest;
 }
 
-export function readManifest(dir: string): TrainManifest {
+/** What later stages need of a trained model's manifest; the rest is a record for people. */
+export const ModelFacts = TrainManifest.pick({ model: true, normalization: true, classes: true });
+export type ModelFacts = z.infer<typeof ModelFacts>;
+
+function parseManifest<T>(dir: string, schema: z.ZodType<T>): T {
   const file = join(dir, MANIFEST_FILE);
   if (!existsSync(file)) throw new KitError('missing-manifest', 'model', `no ${MANIFEST_FILE} in ${dir}`, 'point at a folder written by `kit train`');
+  let json: unknown;
   try {
-    return TrainManifest.parse(JSON.parse(readFileSync(file, 'utf8')));
+    json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new KitError('corrupt-manifest', 'model', `${file} is not a valid kit manifest (${(e as Error).message.split('\n')[0]})`, 'retrain or restore the model folder');
+    throw new KitError('corrupt-manifest', 'model', `${file} is not valid JSON (${(e as Error).message})`, 'retrain or restore the model folder');
   }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new KitError('corrupt-manifest', 'model', `${file}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`, 'retrain or restore the model folder');
+  }
+  return parsed.data;
+}
+
+export function readManifest(dir: string): TrainManifest {
+  return parseManifest(dir, TrainManifest);
+}
+
+export function readModelFacts(dir: string): ModelFacts {
+  return parseManifest(dir, ModelFacts);
 }

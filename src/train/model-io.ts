@@ -41,6 +41,12 @@ export async function saveLayersModel(model: tfl.LayersModel, dir: string): Prom
   );
 }
 
+/** model.json and the weight files it names. */
+export function modelFiles(dir: string): string[] {
+  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as ModelJson;
+  return [join(dir, 'model.json'), ...json.weightsManifest.flatMap((g) => g.paths.map((p) => join(dir, p)))];
+}
+
 /** Reads model.json and its weights from a folder, with one clear error if anything is off. */
 export function readModelArtifacts(dir: string): tf.io.ModelArtifacts {
   const jsonPath = join(dir, 'model.json');

@@ -51,7 +51,7 @@ test('quantizeModel reads a trained model folder; the artefact folder round-trip
 
     // A model folder without kit.json is refused with a hint.
     await unlink(join(modelDir, 'kit.json'));
-    await assert.rejects(quantizeModel({ modelDir, calibImages: { images, count: 4 } }), (e) => isKitError(e) && e.code === 'model-missing' && /kit\.json/.test(e.message));
+    await assert.rejects(quantizeModel({ modelDir, calibImages: { images, count: 4 } }), (e) => isKitError(e) && e.code === 'missing-manifest' && /kit\.json/.test(e.message));
   } finally {
     await rm(root, { recursive: true, force: true });
   }

@@ -16,7 +16,7 @@ import { checkAccumulator } from './quantize-weights.js';
  *
  * Overflow invariant: the quantizer proved |acc| <= accumulatorBound < 2^31 for every possible input
  * (bound = |bias| + max|x - zx| * sum |w - zw|, which also bounds every partial sum), and that the
- * left shift of multipliers >= 1 keeps it in int32. See docs/integer-arithmetic.md.
+ * left shift of multipliers >= 1 keeps it in int32. See src/quantize/integer-arithmetic.md.
  */
 export interface IntConvSpec {
   /** Node name, for error messages. */

@@ -1,0 +1,69 @@
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import { loadDataset } from '../../data/load-dataset.js';
+import { selectImages, type LabelledImages } from '../../data/types.js';
+import { KitError } from '../../errors.js';
+import { CALIBRATION_METHODS, SCHEME_NAMES, quantizeModel, renderReport, saveQuantized, type CalibrationMethod } from '../../quantize/index.js';
+import { Rng } from '../../util/rng.js';
+import { parseNumber, parsePositiveInt } from '../parse.js';
+import { phaseProgress } from '../progress-bar.js';
+import { runCommand } from '../run-command.js';
+
+interface QuantizeFlags {
+  bits: number;
+  scheme: string;
+  calib: number;
+  method: string;
+  percentile?: number;
+  data: string;
+  eval?: number;
+  out?: string;
+  seed: number;
+}
+
+/** A seeded sample of a split (all of it when n covers it), so small runs see every class. */
+function sample(set: LabelledImages, n: number | undefined, seed: number): LabelledImages {
+  if (n === undefined || n >= set.count) return set;
+  return selectImages(set, new Rng(seed, 0xca1b).permutation(set.count).subarray(0, n).sort());
+}
+
+export function registerQuantize(program: Command): void {
+  program
+    .command('quantize')
+    .description('post-training quantization of a trained model to 8-bit integers, with an accuracy report')
+    .argument('<model>', 'a model folder written by kit train')
+    .option('--bits <n>', 'bits per weight and activation (8)', parsePositiveInt, 8)
+    .option('--scheme <name>', `${SCHEME_NAMES.join(' | ')}: uint8 per-tensor (Jacob et al. 2018) or int8 per-channel weights (TFLite/CMSIS-NN)`, 'uint8')
+    .option('--calib <n>', 'training images to calibrate activation ranges on (never test images)', parsePositiveInt, 1000)
+    .option('--method <name>', `calibration: ${CALIBRATION_METHODS.join(', ')}`, 'minmax')
+    .option('--percentile <p>', 'for --method percentile', parseNumber)
+    .option('-d, --data <path>', 'CIFAR-10 dataset (as for kit train)', 'data')
+    .option('--eval <n>', 'test images for the float vs integer report (default: the whole test set)', parsePositiveInt)
+    .option('-o, --out <dir>', 'output folder (default <model>/<scheme>)')
+    .option('--seed <n>', 'seed for the calibration and evaluation samples', parsePositiveInt, 1)
+    .action(
+      runCommand(async (modelDir: string, flags: QuantizeFlags) => {
+        if (!(CALIBRATION_METHODS as readonly string[]).includes(flags.method)) {
+          throw new KitError('bad-option', 'cli', `unknown calibration method '${flags.method}'`, `choose one of: ${CALIBRATION_METHODS.join(', ')}`);
+        }
+        const ds = loadDataset(flags.data);
+        const calib = sample(ds.train, flags.calib, flags.seed);
+        const evalSet = sample(ds.test, flags.eval, flags.seed);
+        const progress = phaseProgress();
+        const result = await quantizeModel({
+          modelDir,
+          scheme: flags.scheme,
+          bits: flags.bits,
+          calibImages: { images: calib.images, count: calib.count, split: 'train' },
+          calibMethod: flags.method as CalibrationMethod,
+          percentile: flags.percentile,
+          evalSet: { images: evalSet.images, labels: evalSet.labels, count: evalSet.count },
+          onProgress: (p) => progress.update(p.phase, p.done, p.total),
+        }).finally(() => progress.stop());
+        const out = flags.out ?? join(modelDir, flags.scheme);
+        await saveQuantized(out, result);
+        process.stdout.write(`${renderReport(result.report)}\n`);
+        process.stdout.write(`quantized model written to ${out} (report.json has these figures)\n`);
+      }),
+    );
+}

@@ -1,0 +1,64 @@
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import type { NativeAddon } from './native-addon.js';
+import { convKernels } from './native-conv-kernels.js';
+import { elementwiseKernels } from './native-elementwise-kernels.js';
+import { gradientKernels } from './native-gradient-kernels.js';
+import { registerNativeGradients } from './native-gradients.js';
+import { installFusedMoments } from './native-moments.js';
+import type { NativeKernel, NativeKernelArgs } from './native-kernel-util.js';
+import { matmulKernels } from './native-matmul-kernels.js';
+import { miscKernels } from './native-misc-kernels.js';
+import { poolKernels } from './native-pool-kernels.js';
+import { reduceKernels } from './native-reduce-kernels.js';
+
+export const NATIVE_BACKEND = 'native';
+
+export function nativeKernels(addon: NativeAddon): NativeKernel[] {
+  return [
+    ...convKernels(addon),
+    ...matmulKernels(addon),
+    ...elementwiseKernels(addon),
+    ...reduceKernels(addon),
+    ...poolKernels(addon),
+    ...miscKernels(addon),
+    ...gradientKernels(addon),
+  ];
+}
+
+/**
+ * Registers the 'native' backend: tfjs-backend-cpu's storage (tensors are plain Float32Arrays)
+ * and all of its kernels, with the heavy ones replaced by the C++ addon. It is a backend of its
+ * own rather than a patch of 'cpu', so 'cpu' stays the untouched JS reference (tests compare the
+ * two in one process) and each native kernel can hand a case it does not cover back to the JS
+ * kernel of the same name. Also installs the fused gradients of native-gradients.ts and the
+ * fused BatchNorm moments of native-moments.ts, which act only while this backend is active.
+ * Idempotent.
+ */
+export function registerNativeBackend(addon: NativeAddon): void {
+  if (tf.findBackendFactory(NATIVE_BACKEND)) return;
+  tf.registerBackend(NATIVE_BACKEND, () => {
+    const backend = new MathBackendCPU();
+    // The cpu backend's first write prints an advert for tfjs-node; this is the fast path.
+    (backend as unknown as { firstUse: boolean }).firstUse = false;
+    return backend;
+  }, 0);
+  tf.copyRegisteredKernels('cpu', NATIVE_BACKEND);
+  for (const kernel of nativeKernels(addon)) {
+    // Kit's own kernels (Kit*) have no JS twin: their callers only use them on valid inputs.
+    const js = tf.getKernel(kernel.kernelName, 'cpu');
+    const fallback = js
+      ? js.kernelFunc
+      : () => {
+          throw new Error(`${kernel.kernelName}: unsupported inputs`);
+        };
+    if (js) tf.unregisterKernel(kernel.kernelName, NATIVE_BACKEND);
+    tf.registerKernel({
+      kernelName: kernel.kernelName,
+      backendName: NATIVE_BACKEND,
+      kernelFunc: (args) => kernel.run(args as unknown as NativeKernelArgs) ?? fallback(args),
+    });
+  }
+  registerNativeGradients(addon, NATIVE_BACKEND);
+  installFusedMoments(NATIVE_BACKEND);
+}
