@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { KIT_VERSION } from '../version.js';
 import { registerData } from './commands/data.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerModels } from './commands/models.js';
 import { registerQuantize } from './commands/quantize.js';
 import { registerTrain } from './commands/train.js';
@@ -17,5 +18,6 @@ registerData(program);
 registerModels(program);
 registerTrain(program);
 registerQuantize(program);
+registerDoctor(program);
 
 await program.parseAsync(process.argv);

@@ -1,13 +1,15 @@
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KitError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import type { Manifest } from '../ir/schema.js';
-import { loadGraph, saveGraph } from '../ir/serialize.js';
+import { GRAPH_FILE, loadGraph, saveGraph } from '../ir/serialize.js';
 import type { QuantizeModelResult } from './quantize-model.js';
 import type { QuantizationReport } from './report.js';
 
 export const REPORT_FILE = 'report.json';
+export const FLOAT_SUBDIR = 'float';
 
 /** What a quantized artefact folder records about how it was made (manifest.meta). */
 export interface QuantizedMeta {
@@ -35,6 +37,9 @@ export async function saveQuantized(dir: string, result: QuantizeModelResult): P
     classes: result.kit.classes,
   };
   const manifest = await saveGraph(dir, result.graph, { source: result.source, meta: { ...meta } });
+  // The float graph it came from, so later stages (kit verify) report float accuracy on the
+  // very images they stream, without needing the trained model folder.
+  await saveGraph(join(dir, FLOAT_SUBDIR), result.floatGraph, { source: result.source, meta: { stage: 'float' } });
   await writeFile(join(dir, REPORT_FILE), JSON.stringify(result.report, null, 2) + '\n');
   return manifest;
 }
@@ -55,4 +60,10 @@ export async function loadReport(dir: string): Promise<QuantizationReport | unde
   } catch {
     return undefined;
   }
+}
+
+/** The float graph saved beside a quantized one, if present (older artefacts lack it). */
+export async function loadFloatGraph(dir: string): Promise<Graph | undefined> {
+  if (!existsSync(join(dir, FLOAT_SUBDIR, GRAPH_FILE))) return undefined;
+  return (await loadGraph(join(dir, FLOAT_SUBDIR))).graph;
 }

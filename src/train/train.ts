@@ -6,7 +6,8 @@ import { augmentBatch } from '../data/augment.js';
 import { loadDataset } from '../data/load-dataset.js';
 import { CIFAR10_NORMALIZATION, normalizationTable } from '../data/normalize.js';
 import { splitValidation } from '../data/split.js';
-import { IMAGE_BYTES, selectImages, type LabelledImages } from '../data/types.js';
+import { sampleImages } from '../data/sample.js';
+import { IMAGE_BYTES } from '../data/types.js';
 import { KitError } from '../errors.js';
 import { getModelSpec, type TrainingRecipe } from '../models/registry.js';
 import { summarizeModel, type ModelSummary } from '../models/summary.js';
@@ -64,12 +65,6 @@ function ensureWritable(out: string): void {
   }
 }
 
-/** A seeded random subset (in original order), so a limited run still sees every class. */
-function limit(set: LabelledImages, n: number | undefined, seed: number): LabelledImages {
-  if (!n || n >= set.count) return set;
-  return selectImages(set, new Rng(seed, 0x11e1).permutation(set.count).subarray(0, n).sort());
-}
-
 /**
  * Trains a registered model on a CIFAR-10-style dataset with the origin augmentation, keeping the
  * checkpoint with the best validation accuracy as the output model. Every random draw is keyed by
@@ -84,8 +79,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
   const ds = loadDataset(opts.data, { onDecode: (split, done, total) => emit({ type: 'decode', split, done, total }) });
   const seed = opts.seed ?? 1;
-  const split = splitValidation(limit(ds.train, opts.limitTrain, seed), opts.valFraction ?? 0.1, seed);
-  const test = limit(ds.test, opts.limitTest, seed);
+  const split = splitValidation(sampleImages(ds.train, opts.limitTrain, seed, 0x11e1), opts.valFraction ?? 0.1, seed);
+  const test = sampleImages(ds.test, opts.limitTest, seed, 0x11e1);
   const table = normalizationTable(CIFAR10_NORMALIZATION);
 
   const recipe: TrainingRecipe = {

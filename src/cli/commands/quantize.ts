@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { loadDataset } from '../../data/load-dataset.js';
-import { selectImages, type LabelledImages } from '../../data/types.js';
+import { sampleImages } from '../../data/sample.js';
 import { KitError } from '../../errors.js';
 import { CALIBRATION_METHODS, SCHEME_NAMES, quantizeModel, renderReport, saveQuantized, type CalibrationMethod } from '../../quantize/index.js';
-import { Rng } from '../../util/rng.js';
 import { parseNumber, parsePositiveInt } from '../parse.js';
 import { phaseProgress } from '../progress-bar.js';
 import { runCommand } from '../run-command.js';
@@ -19,12 +18,6 @@ interface QuantizeFlags {
   eval?: number;
   out?: string;
   seed: number;
-}
-
-/** A seeded sample of a split (all of it when n covers it), so small runs see every class. */
-function sample(set: LabelledImages, n: number | undefined, seed: number): LabelledImages {
-  if (n === undefined || n >= set.count) return set;
-  return selectImages(set, new Rng(seed, 0xca1b).permutation(set.count).subarray(0, n).sort());
 }
 
 export function registerQuantize(program: Command): void {
@@ -47,8 +40,8 @@ export function registerQuantize(program: Command): void {
           throw new KitError('bad-option', 'cli', `unknown calibration method '${flags.method}'`, `choose one of: ${CALIBRATION_METHODS.join(', ')}`);
         }
         const ds = loadDataset(flags.data);
-        const calib = sample(ds.train, flags.calib, flags.seed);
-        const evalSet = sample(ds.test, flags.eval, flags.seed);
+        const calib = sampleImages(ds.train, flags.calib, flags.seed);
+        const evalSet = sampleImages(ds.test, flags.eval, flags.seed);
         const progress = phaseProgress();
         const result = await quantizeModel({
           modelDir,

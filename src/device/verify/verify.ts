@@ -1,0 +1,220 @@
+import type { LabelledImages } from '../../data/types.js';
+import { IMAGE_BYTES } from '../../data/types.js';
+import { KitError } from '../../errors.js';
+import type { Graph } from '../../ir/graph.js';
+import { KIT_VERSION } from '../../version.js';
+import type { Board } from '../boards.js';
+import { openDevices, type OpenDevice } from './devices.js';
+import { hostReference } from './reference.js';
+import { percentile } from './stats.js';
+
+export interface VerifyOptions {
+  graph: Graph;
+  floatGraph?: Graph;
+  modelHash: string;
+  board: Board;
+  set: LabelledImages;
+  ports?: string[];
+  baud?: number;
+  firmware?: string;
+  jobs?: number;
+  /** Images on the wire per device (pipelining). */
+  inFlight?: number;
+  /** Stops sending new images; what was answered is reported. */
+  signal?: AbortSignal;
+  onProgress?: (p: VerifyProgress) => void;
+}
+
+export interface VerifyProgress {
+  phase: 'reference' | 'device';
+  done: number;
+  total: number;
+  deviceCorrect?: number;
+  bitExact?: number;
+}
+
+export interface Mismatch {
+  index: number;
+  label: number;
+  host: number[];
+  device: number[];
+}
+
+export interface VerifyReport {
+  kitVersion: string;
+  board: string;
+  devices: string[];
+  modelHash: string;
+  requested: number;
+  images: number;
+  complete: boolean;
+  accuracy: { hostFloat: number | null; hostInteger: number; device: number };
+  /** Fractions of the verified images: identical logit bytes, and same top-1 class. */
+  agreement: { bitExact: number; class: number };
+  mismatches: Mismatch[];
+  latency: {
+    tickHz: number;
+    clockHz: number;
+    medianTicks: number;
+    p90Ticks: number;
+    medianMs: number;
+    p90Ms: number;
+    medianCycles: number | null;
+    p90Cycles: number | null;
+    medianInstructions: number | null;
+    p90Instructions: number | null;
+  };
+  link: { retries: number; resets: number; badFrames: number; timeouts: number };
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+const MAX_MISMATCHES = 20;
+
+/**
+ * Streams a labelled image set through one or more devices and compares every answer with the
+ * host's integer reference (byte for byte) and with the label. Each image is answered exactly
+ * once: the client retries and resumes across resets, and a failed device's images go back to
+ * the shared queue for the others.
+ */
+export async function verifyOnDevice(opts: VerifyOptions): Promise<VerifyReport> {
+  const { set } = opts;
+  const ref = hostReference(opts.graph, opts.floatGraph, set, (done, total) => opts.onProgress?.({ phase: 'reference', done, total }));
+  const devices = await openDevices({
+    board: opts.board,
+    ports: opts.ports,
+    baud: opts.baud,
+    firmware: opts.firmware,
+    jobs: opts.jobs ?? 1,
+    client: { helloTimeoutMs: 15_000, replyTimeoutMs: 60_000, expect: { modelHash: opts.modelHash, inputBytes: IMAGE_BYTES, outputBytes: ref.outputBytes } },
+  });
+  const started = performance.now();
+  const answered = new Uint8Array(set.count);
+  const deviceClass = new Uint8Array(set.count);
+  const ticks: number[] = [];
+  const instructions: number[] = [];
+  const mismatches: Mismatch[] = [];
+  let done = 0;
+  let deviceCorrect = 0;
+  let bitExact = 0;
+  const queue = Array.from({ length: set.count }, (_, i) => i).reverse();
+  let failure: unknown;
+
+  const record = (d: OpenDevice, i: number, r: { logits: Uint8Array; class: number; ticks: number }) => {
+    if (answered[i]) return;
+    answered[i] = 1;
+    done++;
+    deviceClass[i] = r.class;
+    if (r.class === set.labels[i]) deviceCorrect++;
+    const want = ref.logits.subarray(i * ref.outputBytes, (i + 1) * ref.outputBytes);
+    const same = want.length === r.logits.length && want.every((v, k) => v === r.logits[k]);
+    if (same) bitExact++;
+    else if (mismatches.length < MAX_MISMATCHES) mismatches.push({ index: i, label: set.labels[i], host: [...want], device: [...r.logits] });
+    ticks.push(r.ticks);
+    if (d.instructions) instructions.push(d.instructions(r.ticks, d.client.info.tickHz));
+    opts.onProgress?.({ phase: 'device', done, total: set.count, deviceCorrect, bitExact });
+  };
+
+  const worker = async (d: OpenDevice) => {
+    const inFlight = new Set<Promise<void>>();
+    const limit = opts.inFlight ?? 4;
+    const take = (): boolean => {
+      if (opts.signal?.aborted || failure) return false;
+      const i = queue.pop();
+      if (i === undefined) return false;
+      const p = d.client
+        .infer(set.images.subarray(i * IMAGE_BYTES, (i + 1) * IMAGE_BYTES))
+        .then((r) => record(d, i, r))
+        .catch((e) => {
+          if (!answered[i]) queue.push(i);
+          throw e;
+        })
+        .finally(() => inFlight.delete(p));
+      inFlight.add(p);
+      return true;
+    };
+    try {
+      while (true) {
+        while (inFlight.size < limit && take());
+        if (inFlight.size === 0) break;
+        await Promise.race(inFlight);
+      }
+    } catch (e) {
+      await Promise.allSettled(inFlight);
+      throw e;
+    }
+  };
+
+  // A device that fails puts its unanswered images back; the healthy ones take another pass.
+  let alive = devices;
+  let lastError: unknown;
+  while (queue.length > 0 && alive.length > 0 && !opts.signal?.aborted) {
+    const results = await Promise.allSettled(alive.map(worker));
+    results.forEach((r) => r.status === 'rejected' && (lastError = r.reason));
+    alive = alive.filter((_, k) => results[k].status === 'fulfilled');
+  }
+  if (done < set.count && !opts.signal?.aborted) failure = lastError ?? new KitError('verify-incomplete', 'device', 'images left unanswered');
+  const info = devices[0].client.info;
+  const stats = devices.map((d) => d.client.stats);
+  await Promise.allSettled(devices.map((d) => d.close()));
+  const seconds = (performance.now() - started) / 1000;
+
+  let hostCorrect = 0;
+  let floatCorrect = 0;
+  let classAgree = 0;
+  for (let i = 0; i < set.count; i++) {
+    if (!answered[i]) continue;
+    if (ref.intClass[i] === set.labels[i]) hostCorrect++;
+    if (ref.floatClass && ref.floatClass[i] === set.labels[i]) floatCorrect++;
+    if (ref.intClass[i] === deviceClass[i]) classAgree++;
+  }
+  const frac = (n: number) => (done ? n / done : 0);
+  const cyclesPerTick = info.tickHz > 0 && info.clockHz > 0 ? info.clockHz / info.tickHz : null;
+  const medianTicks = percentile(ticks, 50);
+  const p90Ticks = percentile(ticks, 90);
+  const report: VerifyReport = {
+    kitVersion: KIT_VERSION,
+    board: opts.board.name,
+    devices: devices.map((d) => d.client.path),
+    modelHash: opts.modelHash,
+    requested: set.count,
+    images: done,
+    complete: done === set.count,
+    accuracy: { hostFloat: ref.floatClass ? frac(floatCorrect) : null, hostInteger: frac(hostCorrect), device: frac(deviceCorrect) },
+    agreement: { bitExact: frac(bitExact), class: frac(classAgree) },
+    mismatches,
+    latency: {
+      tickHz: info.tickHz,
+      clockHz: info.clockHz,
+      medianTicks,
+      p90Ticks,
+      medianMs: (medianTicks / info.tickHz) * 1000,
+      p90Ms: (p90Ticks / info.tickHz) * 1000,
+      medianCycles: cyclesPerTick ? medianTicks * cyclesPerTick : null,
+      p90Cycles: cyclesPerTick ? p90Ticks * cyclesPerTick : null,
+      medianInstructions: instructions.length ? percentile(instructions, 50) : null,
+      p90Instructions: instructions.length ? percentile(instructions, 90) : null,
+    },
+    link: {
+      retries: stats.reduce((s, x) => s + x.retries, 0),
+      resets: stats.reduce((s, x) => s + x.resets, 0),
+      badFrames: stats.reduce((s, x) => s + x.badFrames, 0),
+      timeouts: stats.reduce((s, x) => s + x.timeouts, 0),
+    },
+    seconds,
+    imagesPerSecond: done / seconds,
+  };
+  if (failure) throw new VerifyFailed(failure, report);
+  return report;
+}
+
+/** A run that stopped on a device error; carries the partial report so the CLI can still save it. */
+export class VerifyFailed extends KitError {
+  constructor(
+    override readonly cause: unknown,
+    readonly report: VerifyReport,
+  ) {
+    const e = cause instanceof KitError ? cause : undefined;
+    super(e?.code ?? 'verify-failed', 'device', `${e?.message ?? String(cause)} after ${report.images} of ${report.requested} images`, e?.hint ?? 'the partial report was saved');
+  }
+}
