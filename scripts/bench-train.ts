@@ -2,6 +2,9 @@
  * Training and inference throughput of each model on the selected backend, on random data of
  * CIFAR-10 shape (throughput does not depend on pixel values). Prints one line per measurement.
  *   npm run bench:train -- [--backend wasm] [--models resnet8,resnet-seed] [--batch 32] [--steps 20]
+ *     [--threads N]   threads of the native backend (default: all cores; sets KIT_NATIVE_THREADS)
+ *     [--profile]     also print the kernels that take the most time in a training step (averaged
+ *                     over a quarter of --steps steps)
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
@@ -14,12 +17,48 @@ const { values } = parseArgs({
     models: { type: 'string', default: 'resnet8,resnet-seed' },
     batch: { type: 'string', default: '32' },
     steps: { type: 'string', default: '20' },
+    threads: { type: 'string' },
+    profile: { type: 'boolean', default: false },
   },
 });
+if (values.threads) process.env.KIT_NATIVE_THREADS = values.threads;
 const batch = Number(values.batch);
 const steps = Number(values.steps);
 const backend = await selectBackend(values.backend as BackendChoice);
 console.log(`backend: ${backend.description}; batch ${batch}`);
+
+/** Time spent in each kernel while `f` runs, by wrapping the backend's kernels (sync only). */
+function profileKernels(f: () => void): Map<string, { calls: number; ms: number }> {
+  // (per-kernel times include any garbage collection that happens to fall inside a kernel)
+  const stats = new Map<string, { calls: number; ms: number }>();
+  const kernels = tf.getKernelsForBackend(backend.name);
+  for (const k of kernels) {
+    tf.unregisterKernel(k.kernelName, backend.name);
+    tf.registerKernel({
+      ...k,
+      kernelFunc: (args) => {
+        const t0 = performance.now();
+        try {
+          return k.kernelFunc(args);
+        } finally {
+          const s = stats.get(k.kernelName) ?? { calls: 0, ms: 0 };
+          s.calls++;
+          s.ms += performance.now() - t0;
+          stats.set(k.kernelName, s);
+        }
+      },
+    });
+  }
+  try {
+    f();
+  } finally {
+    for (const k of kernels) {
+      tf.unregisterKernel(k.kernelName, backend.name);
+      tf.registerKernel(k);
+    }
+  }
+  return stats;
+}
 
 for (const name of values.models!.split(',')) {
   const model = getModelSpec(name).build(1);
@@ -43,6 +82,20 @@ for (const name of values.models!.split(',')) {
   const trainRate = time(step, name === 'resnet-seed' ? Math.max(2, steps / 4) : steps);
   const inferRate = time(infer, steps);
   console.log(`${name.padEnd(12)} train ${trainRate.toFixed(1).padStart(7)} images/s   infer ${inferRate.toFixed(1).padStart(7)} images/s`);
+  if (values.profile) {
+    const n = Math.max(1, Math.round(steps / 4));
+    const t0 = performance.now();
+    const stats = profileKernels(() => {
+      for (let i = 0; i < n; i++) step();
+    });
+    const total = (performance.now() - t0) / n;
+    const inKernels = [...stats.values()].reduce((a, s) => a + s.ms, 0) / n;
+    const calls = [...stats.values()].reduce((a, s) => a + s.calls, 0) / n;
+    console.log(`  per training step: ${total.toFixed(1)} ms, ${inKernels.toFixed(1)} ms in ${calls} kernel calls`);
+    for (const [kernel, s] of [...stats].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12)) {
+      console.log(`  ${kernel.padEnd(24)} ${String(s.calls / n).padStart(5)} calls ${(s.ms / n).toFixed(2).padStart(9)} ms`);
+    }
+  }
   tf.dispose([x, y]);
   model.dispose();
 }

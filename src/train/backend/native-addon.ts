@@ -32,6 +32,18 @@ export interface NativeAddon {
   batchNormGradX(dy: Float32Array, invStd: Float32Array, scale: Float32Array | null, dx: Float32Array, channels: number): void;
   moments(x: Float32Array, out: Float32Array, channels: number): void;
   momentsGrad(x: Float32Array, stats: Float32Array, d: Float32Array, dx: Float32Array, channels: number): void;
+  batchNormTrainGrad(
+    x: Float32Array,
+    dy: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    scale: Float32Array,
+    dx: Float32Array,
+    dscale: Float32Array,
+    doffset: Float32Array,
+    channels: number,
+    epsilon: number,
+  ): void;
 }
 
 export type NativeLoad = { ok: true; addon: NativeAddon; threads: number } | { ok: false; reason: string };

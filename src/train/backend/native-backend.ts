@@ -5,7 +5,7 @@ import { convKernels } from './native-conv-kernels.js';
 import { elementwiseKernels } from './native-elementwise-kernels.js';
 import { gradientKernels } from './native-gradient-kernels.js';
 import { registerNativeGradients } from './native-gradients.js';
-import { installFusedMoments } from './native-moments.js';
+import { installFusedBatchNorm } from './native-batchnorm.js';
 import type { NativeKernel, NativeKernelArgs } from './native-kernel-util.js';
 import { matmulKernels } from './native-matmul-kernels.js';
 import { miscKernels } from './native-misc-kernels.js';
@@ -32,7 +32,7 @@ export function nativeKernels(addon: NativeAddon): NativeKernel[] {
  * own rather than a patch of 'cpu', so 'cpu' stays the untouched JS reference (tests compare the
  * two in one process) and each native kernel can hand a case it does not cover back to the JS
  * kernel of the same name. Also installs the fused gradients of native-gradients.ts and the
- * fused BatchNorm moments of native-moments.ts, which act only while this backend is active.
+ * fused training BatchNorm of native-batchnorm.ts, which act only while this backend is active.
  * Idempotent.
  */
 export function registerNativeBackend(addon: NativeAddon): void {
@@ -60,5 +60,5 @@ export function registerNativeBackend(addon: NativeAddon): void {
     });
   }
   registerNativeGradients(addon, NATIVE_BACKEND);
-  installFusedMoments(NATIVE_BACKEND);
+  installFusedBatchNorm(NATIVE_BACKEND);
 }

@@ -5,8 +5,8 @@ import { f32, output, type NativeKernel } from './native-kernel-util.js';
 
 /**
  * Kernels that exist only on the native backend, for the fused gradients of native-gradients.ts
- * and the fused moments of native-moments.ts. Each replaces a chain of full-size tfjs ops with
- * one pass.
+ * and the fused training BatchNorm of native-batchnorm.ts. Each replaces a chain of full-size
+ * tfjs ops with one pass.
  */
 export const KIT_RELU_GRAD = 'KitReluGrad';
 export const KIT_SQUARE_GRAD = 'KitSquareGrad';
@@ -14,6 +14,7 @@ export const KIT_MEAN_GRAD = 'KitMeanGrad';
 export const KIT_BATCH_NORM_GRAD_X = 'KitBatchNormGradX';
 export const KIT_MOMENTS = 'KitMoments';
 export const KIT_MOMENTS_GRAD = 'KitMomentsGrad';
+export const KIT_BATCH_NORM_TRAIN_GRAD = 'KitBatchNormTrainGrad';
 
 /** Codes of src/native/src/elementwise.h's BinaryOp. */
 const DIV = 3, RELU_GRAD = 7, SQUARE_GRAD = 8;
@@ -87,6 +88,20 @@ export function gradientKernels(addon: NativeAddon): NativeKernel[] {
         const out = output(backend, [...x.shape]);
         addon.momentsGrad(xv, sv, dv, out.values, x.shape[x.shape.length - 1]);
         return out.info();
+      },
+    },
+    {
+      // Training BatchNorm's whole gradient: [dx, dscale, doffset] from dy, x, the batch mean
+      // and variance of x, and scale.
+      kernelName: KIT_BATCH_NORM_TRAIN_GRAD,
+      run: ({ inputs, attrs, backend }) => {
+        const { x, dy, mean, variance, scale } = inputs as Record<string, tf.TensorInfo>;
+        const v = [x, dy, mean, variance, scale].map((t) => f32(backend, t));
+        if (v.some((a) => !a)) return null;
+        const channels = x.shape[x.shape.length - 1];
+        const [dx, dscale, doffset] = [output(backend, [...x.shape]), output(backend, [channels]), output(backend, [channels])];
+        addon.batchNormTrainGrad(v[0]!, v[1]!, v[2]!, v[3]!, v[4]!, dx.values, dscale.values, doffset.values, channels, (attrs as { varianceEpsilon: number }).varianceEpsilon);
+        return [dx.info(), dscale.info(), doffset.info()];
       },
     },
   ];

@@ -13,12 +13,14 @@ const run = (name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {
 const allFloat = (...ts: (tf.Tensor | undefined)[]) => ts.every((t) => !t || t.dtype === 'float32');
 
 /**
- * tfjs-layers trains BatchNorm through moments() and batchNorm(), whose gradients are chains of
- * full-size tensors (about twenty per layer: tile, sub, several multiplies, ones, divides, sums).
- * On a CPU that traffic, not arithmetic, is the cost. These gradients give the same values with
- * one pass per result. tfjs keeps one gradient per op for all backends, so each override checks
- * the active backend and otherwise runs tfjs's own gradient unchanged: other backends (wasm)
- * compute exactly what they did before.
+ * tfjs composes these gradients from chains of full-size tensors: Relu's from step, cast and
+ * multiply; Mean's from ones, multiply and divide; FusedBatchNorm's from about a dozen (tile,
+ * subtract, multiplies, sums). On a CPU that memory traffic, not the arithmetic, is the cost.
+ * These give the same values with one pass per result. (Training BatchNorm through tfjs-layers
+ * goes further, see native-batchnorm.ts; these serve every other use, e.g. batchNorm with given
+ * statistics.) tfjs keeps one gradient per op for all backends, so each override checks the
+ * active backend and otherwise runs tfjs's own gradient: other backends (wasm) compute exactly
+ * what they did before.
  */
 function fastGradients(addon: NativeAddon): Record<string, FastGrad> {
   return {

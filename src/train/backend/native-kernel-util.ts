@@ -13,7 +13,7 @@ export interface NativeKernelArgs {
  */
 export interface NativeKernel {
   kernelName: string;
-  run(args: NativeKernelArgs): tf.TensorInfo | null;
+  run(args: NativeKernelArgs): tf.TensorInfo | tf.TensorInfo[] | null;
 }
 
 /** The float32 values of a tensor held by the cpu-style backend, or null if it has none. */

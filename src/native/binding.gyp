@@ -1,0 +1,28 @@
+{
+  # Built by scripts/build-native.mjs, which finds OpenBLAS and passes its include folder and
+  # linker flags through KIT_BLAS_INCLUDE / KIT_BLAS_LIBS.
+  "targets": [
+    {
+      "target_name": "kit_native",
+      "sources": [
+        "src/addon.cc",
+        "src/batchnorm.cc",
+        "src/conv.cc",
+        "src/conv_direct.cc",
+        "src/elementwise.cc",
+        "src/gemm.cc",
+        "src/matmul.cc",
+        "src/pool2d.cc",
+        "src/reduce.cc",
+        "src/threads.cc",
+        "src/tile.cc"
+      ],
+      "include_dirs": ["<!(node -p \"process.env.KIT_BLAS_INCLUDE || '/usr/include/x86_64-linux-gnu/openblas-pthread'\")"],
+      "libraries": ["<!(node -p \"process.env.KIT_BLAS_LIBS || '-lopenblas'\")"],
+      # -march=native: the addon is compiled on the machine that runs it (at npm install).
+      # No -ffast-math: results must be reproducible and NaN-aware.
+      "cflags_cc": ["-O3", "<!(node -p \"process.env.KIT_NATIVE_MARCH || '-march=native'\")", "-std=gnu++17", "-pthread"],
+      "ldflags": ["-pthread"]
+    }
+  ]
+}

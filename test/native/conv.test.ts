@@ -1,0 +1,87 @@
+import * as tf from '@tensorflow/tfjs-core';
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Rng } from '../../src/util/rng.js';
+import { assertClose, randomTensor, runBoth, skip, useNative } from './fixtures.js';
+
+type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
+interface Case {
+  x: [number, number, number, number];
+  f: [number, number, number, number];
+  strides: number | [number, number];
+  pad: Pad;
+}
+
+const CASES: Case[] = [
+  { x: [2, 7, 9, 3], f: [3, 3, 3, 5], strides: 1, pad: 'same' },
+  { x: [3, 8, 8, 4], f: [3, 3, 4, 6], strides: 2, pad: 'same' },
+  { x: [2, 9, 7, 5], f: [3, 3, 5, 4], strides: 2, pad: 'valid' },
+  { x: [2, 8, 8, 6], f: [1, 1, 6, 7], strides: 1, pad: 'same' }, // pointwise: no im2col
+  { x: [3, 9, 9, 4], f: [1, 1, 4, 8], strides: 2, pad: 'same' }, // the ResNet shortcut
+  { x: [2, 6, 11, 3], f: [5, 3, 3, 4], strides: [1, 2], pad: 'valid' },
+  { x: [2, 11, 11, 3], f: [3, 3, 3, 2], strides: 1, pad: [[0, 0], [1, 2], [2, 1], [0, 0]] },
+  { x: [1, 5, 5, 2], f: [3, 3, 2, 3], strides: 1, pad: 1 },
+  // 16 to 64 output channels take the direct kernel (and, at stride 1, so does the input
+  // gradient); the others im2col + GEMM.
+  { x: [3, 7, 9, 5], f: [3, 3, 5, 16], strides: 1, pad: 'same' },
+  { x: [2, 9, 8, 3], f: [3, 3, 3, 48], strides: 2, pad: 'valid' },
+  { x: [2, 6, 7, 16], f: [5, 5, 16, 64], strides: 1, pad: [[0, 0], [2, 1], [0, 2], [0, 0]] },
+  { x: [2, 5, 13, 16], f: [1, 1, 16, 16], strides: 2, pad: 'same' },
+  { x: [2, 9, 11, 32], f: [3, 3, 32, 16], strides: 1, pad: 'valid' },
+  { x: [2, 7, 7, 12], f: [3, 3, 12, 48], strides: 1, pad: 'same' },
+  // Big enough for many im2col blocks and all eight filter-gradient slices.
+  { x: [8, 32, 32, 16], f: [3, 3, 16, 32], strides: 2, pad: 'same' },
+  { x: [4, 16, 16, 32], f: [3, 3, 32, 32], strides: 1, pad: 'same' },
+];
+
+const attrsOf = (c: Case) => ({ strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dilations: 1 }) as unknown as tf.NamedAttrMap;
+const label = (name: string, c: Case) => `${name} ${JSON.stringify(c)}`;
+const outShape = (c: Case) => tf.backend_util.computeConv2DInfo(c.x, c.f, c.strides, 1, c.pad).outShape;
+
+test('native Conv2D matches the JS kernel', { skip }, async () => {
+  await useNative();
+  const rng = new Rng(11);
+  for (const c of CASES) {
+    const r = await runBoth('Conv2D', { x: randomTensor(c.x, rng), filter: randomTensor(c.f, rng) }, attrsOf(c));
+    assert.deepEqual(r.gotShape, r.wantShape);
+    assertClose(r.got, r.want, 1e-5, label('Conv2D', c));
+  }
+  // Dilation (forward only: tfjs has no gradient for dilated convs).
+  const c: Case = { x: [2, 9, 9, 3], f: [3, 3, 3, 4], strides: 1, pad: 'same' };
+  const r = await runBoth('Conv2D', { x: randomTensor(c.x, rng), filter: randomTensor(c.f, rng) }, { ...attrsOf(c), dilations: 2 });
+  assertClose(r.got, r.want, 1e-5, 'dilated Conv2D');
+});
+
+test('native FusedConv2D (bias, ReLU) matches the JS kernel', { skip }, async () => {
+  await useNative();
+  const rng = new Rng(12);
+  for (const c of CASES) {
+    for (const activation of ['linear', 'relu']) {
+      for (const withBias of [true, false]) {
+        const inputs = { x: randomTensor(c.x, rng), filter: randomTensor(c.f, rng), bias: withBias ? randomTensor([c.f[3]], rng) : undefined };
+        const r = await runBoth('FusedConv2D', inputs, { ...attrsOf(c), activation, leakyreluAlpha: 0.2 });
+        assertClose(r.got, r.want, 1e-5, label(`FusedConv2D ${activation} bias=${withBias}`, c));
+      }
+    }
+  }
+});
+
+test('native Conv2DBackpropInput matches the JS kernel', { skip }, async () => {
+  await useNative();
+  const rng = new Rng(13);
+  for (const c of CASES) {
+    const r = await runBoth('Conv2DBackpropInput', { dy: randomTensor(outShape(c), rng), filter: randomTensor(c.f, rng) }, { ...attrsOf(c), inputShape: c.x });
+    assert.deepEqual(r.gotShape, c.x);
+    assertClose(r.got, r.want, 1e-5, label('Conv2DBackpropInput', c));
+  }
+});
+
+test('native Conv2DBackpropFilter matches the JS kernel', { skip }, async () => {
+  await useNative();
+  const rng = new Rng(14);
+  for (const c of CASES) {
+    const r = await runBoth('Conv2DBackpropFilter', { x: randomTensor(c.x, rng), dy: randomTensor(outShape(c), rng) }, { ...attrsOf(c), filterShape: c.f });
+    assert.deepEqual(r.gotShape, c.f);
+    assertClose(r.got, r.want, 1e-5, label('Conv2DBackpropFilter', c));
+  }
+});
