@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { KIT_VERSION } from '../version.js';
+import { registerCodegen } from './commands/codegen.js';
 import { registerData } from './commands/data.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerModels } from './commands/models.js';
 import { registerQuantize } from './commands/quantize.js';
 import { registerTrain } from './commands/train.js';
+import { registerFlash } from './commands/flash.js';
+import { registerVerify } from './commands/verify.js';
 
 const program = new Command();
 program
@@ -18,6 +21,9 @@ registerData(program);
 registerModels(program);
 registerTrain(program);
 registerQuantize(program);
+registerCodegen(program);
+registerFlash(program);
+registerVerify(program);
 registerDoctor(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import { readCodegenManifest } from '../../codegen/codegen-manifest.js';
+import { loadBoard } from '../../device/boards.js';
+import { buildFirmware } from '../../device/build.js';
+import { runCommand } from '../run-command.js';
+
+/** Where kit flash puts the firmware of a generated project; kit verify looks there. */
+export function firmwareDir(project: string): string {
+  return join(project, 'build');
+}
+
+export function registerFlash(program: Command): void {
+  program
+    .command('flash')
+    .description('build the firmware (harness + generated model) and put it on the board')
+    .argument('<project>', 'a C project written by kit codegen')
+    .action(
+      runCommand(async (project: string) => {
+        const manifest = readCodegenManifest(project);
+        const board = loadBoard(manifest.board);
+        const build = await buildFirmware({ board, modelDir: project, outDir: firmwareDir(project) });
+        process.stdout.write(`built ${build.file} for ${board.name}\n`);
+        if (board.flash.method === 'qemu' || board.flash.method === 'native') {
+          // Nothing to write to: kit verify starts the emulator (or the host process) on this image.
+          process.stdout.write(`${board.name} runs in ${board.flash.method === 'qemu' ? 'QEMU' : 'a local process'}: next, kit verify ${project}\n`);
+        }
+      }),
+    );
+}

@@ -1,0 +1,94 @@
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import { readCodegenManifest } from '../../codegen/codegen-manifest.js';
+import { loadDataset } from '../../data/load-dataset.js';
+import { sampleImages } from '../../data/sample.js';
+import { loadBoard } from '../../device/boards.js';
+import { VerifyFailed, verifyOnDevice, type VerifyReport } from '../../device/verify/verify.js';
+import { renderVerifyReport } from '../../device/verify/render.js';
+import { KitError } from '../../errors.js';
+import { loadFloatGraph, loadQuantized } from '../../quantize/index.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import { parseNumber, parsePositiveInt } from '../parse.js';
+import { phaseProgress } from '../progress-bar.js';
+import { runCommand } from '../run-command.js';
+import { firmwareDir } from './flash.js';
+
+interface VerifyFlags {
+  port?: string;
+  baud?: number;
+  samples?: number;
+  all?: boolean;
+  data: string;
+  jobs: number;
+  seed: number;
+  minAgreement: number;
+  report?: string;
+}
+
+export function registerVerify(program: Command): void {
+  program
+    .command('verify')
+    .description('stream test images to the board, compare every answer with the host integer reference and the label')
+    .argument('<project>', 'a C project written by kit codegen (and built by kit flash)')
+    .option('-p, --port <paths>', 'serial port(s) of real boards, comma-separated (one shard each)')
+    .option('--baud <n>', 'baud rate (default: the board\'s)', parsePositiveInt)
+    .option('-n, --samples <n>', 'test images to verify (a seeded sample across classes)', parsePositiveInt, 200)
+    .option('--all', 'verify the whole test set')
+    .option('-d, --data <path>', 'CIFAR-10 dataset (as for kit train)', 'data')
+    .option('-j, --jobs <n>', 'emulator instances to shard the images across', parsePositiveInt, 1)
+    .option('--seed <n>', 'seed for the sample', parsePositiveInt, 1)
+    .option('--min-agreement <pct>', 'exit non-zero when bit-exact agreement is below this', parseNumber, 100)
+    .option('--report <file>', 'JSON report (default <project>/verify-report.json)')
+    .action(
+      runCommand(async (project: string, flags: VerifyFlags) => {
+        const manifest = readCodegenManifest(project);
+        const board = loadBoard(manifest.board);
+        const { graph } = await loadQuantized(manifest.quantizedDir);
+        const floatGraph = await loadFloatGraph(manifest.quantizedDir);
+        const set = sampleImages(loadDataset(flags.data).test, flags.all ? undefined : flags.samples, flags.seed);
+        const ports = flags.port?.split(',').filter(Boolean);
+        const reportFile = flags.report ?? join(project, 'verify-report.json');
+        const controller = new AbortController();
+        const onSigint = () => {
+          process.stderr.write('\nCtrl-C: finishing the images in flight, then writing the partial report\n');
+          controller.abort();
+        };
+        process.once('SIGINT', onSigint);
+        const progress = phaseProgress();
+        const save = (r: VerifyReport) => writeFileAtomic(reportFile, JSON.stringify(r, null, 2) + '\n');
+        let report: VerifyReport;
+        try {
+          report = await verifyOnDevice({
+            graph,
+            floatGraph,
+            modelHash: manifest.modelHash,
+            board,
+            set,
+            ports,
+            baud: flags.baud,
+            firmware: join(firmwareDir(project), board.toolchain.output ?? 'firmware'),
+            jobs: ports?.length ?? flags.jobs,
+            signal: controller.signal,
+            onProgress: (p) => {
+              const extra = p.phase === 'device' && p.done ? `acc ${((100 * (p.deviceCorrect ?? 0)) / p.done).toFixed(1)}% bit-exact ${((100 * (p.bitExact ?? 0)) / p.done).toFixed(1)}%` : '';
+              progress.update(p.phase === 'device' ? 'device' : 'reference', p.done, p.total, extra);
+            },
+          });
+        } catch (e) {
+          if (e instanceof VerifyFailed) save(e.report);
+          throw e;
+        } finally {
+          progress.stop();
+          process.off('SIGINT', onSigint);
+        }
+        save(report);
+        process.stdout.write(`${renderVerifyReport(report)}\nreport written to ${reportFile}\n`);
+        const agreementPct = 100 * report.agreement.bitExact;
+        if (!report.complete) return 130;
+        if (agreementPct < flags.minAgreement) {
+          throw new KitError('disagreement', 'device', `bit-exact agreement ${agreementPct.toFixed(2)}% is below ${flags.minAgreement}%`, `the board does not compute what the host computes; see the mismatches in ${reportFile}`);
+        }
+      }),
+    );
+}

@@ -1,0 +1,47 @@
+/**
+ * `kit codegen QUANTIZED_DIR --board B --out DIR`: generate the C project, then (when the board's
+ * cross compiler is installed) compile it to measure the code exactly and re-check the budget.
+ */
+import { generateC, ioBytes, type GenerateOptions, type Generated } from './generate.js';
+import type { MemoryPlan } from './memory-plan.js';
+import { renderCodegenReport } from './report.js';
+import { codeSizes, computeSizes, type SizeReport, tooLarge } from './sizes.js';
+import { measureObjects } from './toolchain.js';
+
+export interface CodegenOptions {
+  quantizedDir: string;
+  board: string;
+  outDir: string;
+  modelName?: string;
+  /** Compile with the board's toolchain to measure code (default true; skipped when it is missing). */
+  measure?: boolean;
+}
+
+export interface CodegenResult {
+  /** Absolute paths of the generated files. */
+  files: string[];
+  plan: MemoryPlan;
+  sizes: SizeReport;
+  /** The model hash (banner and kit_model_hash). */
+  hash: string;
+  generated: Generated;
+  report(): string;
+}
+
+export async function codegen(options: CodegenOptions): Promise<CodegenResult> {
+  const base: GenerateOptions = { quantizedDir: options.quantizedDir, board: options.board, outDir: options.outDir, modelName: options.modelName };
+  let gen = await generateC(base);
+  let sizes = gen.sizes;
+  const objects = options.measure === false ? undefined : await measureObjects(gen.board, gen.outDir);
+  if (objects) {
+    const code = codeSizes(gen.layers, gen.kernelNames, objects);
+    const measured = computeSizes(gen.board, gen.layers, gen.plan, code, gen.kernelNames, ioBytes(gen.graph));
+    if (!measured.report.fits) throw tooLarge(gen.modelName, measured.report, []);
+    const moved = [...measured.placement.arraySections.keys()].join() !== [...gen.placement.arraySections.keys()].join() || measured.placement.arenaSection !== gen.placement.arenaSection;
+    // Measured code moved the boundary between flash and a region: write the files again to match.
+    if (moved) gen = await generateC({ ...base, code });
+    sizes = { ...measured.report, flash: { ...measured.report.flash, measuredConstants: objects.rodata + objects.regionConstants } };
+  }
+  const final = gen;
+  return { files: final.files, plan: final.plan, sizes, hash: final.hash, generated: final, report: () => renderCodegenReport(final, sizes, final.outDir) };
+}

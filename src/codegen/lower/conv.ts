@@ -1,0 +1,209 @@
+/**
+ * conv2d and dense: both are dot products of weight rows with receptive fields, and share
+ * kit_conv_params_t and the matmul helpers of the runtime header. Weights stay as quantized
+ * (int8/uint8, OHWI or [out, in]); only each output channel's row is zero-padded to a multiple of 4
+ * so that the kernels read whole words.
+ */
+import type { TensorSpec } from '../../ir/graph.js';
+import type { Conv2dAttrs } from '../../ops/conv2d.js';
+import type { ConvDenseIntParams } from '../../ops/common/conv-dense.js';
+import { window2d } from '../../ops/common/window.js';
+import { dtypeRange } from '../../quantize/schemes.js';
+import { thousands } from '../c-format.js';
+import { checkClamp, checkInt32, expect8bit, headroom, unsupported } from './checks.js';
+import { ctypeOf, suffixOf, type CArray, type LowerContext, type LoweredLayer } from './types.js';
+
+interface Geometry {
+  inH: number;
+  inW: number;
+  inC: number;
+  kH: number;
+  kW: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
+  outH: number;
+  outW: number;
+  outC: number;
+}
+
+const round4 = (n: number) => Math.ceil(n / 4) * 4;
+
+function convGeometry(ctx: LowerContext<Conv2dAttrs>): Geometry {
+  const [inH, inW, inC] = ctx.inputs[0].shape;
+  const [outC, kH, kW] = ctx.params[0].shape;
+  const { strides, padding } = ctx.attrs;
+  const { outH, outW, padTop, padLeft } = window2d(ctx.node.name, inH, inW, [kH, kW], strides, padding);
+  return { inH, inW, inC, kH, kW, strideH: strides[0], strideW: strides[1], padTop, padLeft, outH, outW, outC };
+}
+
+function denseGeometry(ctx: LowerContext): Geometry {
+  const [outC, inC] = ctx.params[0].shape;
+  return { inH: 1, inW: 1, inC, kH: 1, kW: 1, strideH: 1, strideW: 1, padTop: 0, padLeft: 0, outH: 1, outW: 1, outC };
+}
+
+export const lowerConv2d = (ctx: LowerContext<Conv2dAttrs>) => lowerConvLike(ctx, 'conv2d', convGeometry(ctx), ctx.attrs.padding);
+export const lowerDense = (ctx: LowerContext) => lowerConvLike(ctx, 'dense', denseGeometry(ctx), 'valid');
+
+function lowerConvLike(
+  ctx: LowerContext<{ activation: string }, ConvDenseIntParams>,
+  kind: 'conv2d' | 'dense',
+  g: Geometry,
+  padding: string,
+): LoweredLayer {
+  const name = ctx.node.name;
+  const [x] = ctx.inputs;
+  const [w, b] = ctx.params;
+  const inType = expect8bit(name, x, 'the input');
+  const outType = expect8bit(name, ctx.output, 'the output');
+  const wType = expect8bit(name, w, 'the weights');
+  if (b.dtype !== 'int32' || !b.data) throw unsupported(name, 'the bias is not an int32 constant');
+  const { multiplier, shift, activationMin, activationMax } = ctx.intParams;
+  if (multiplier.length !== g.outC || shift.length !== g.outC) throw unsupported(name, `has ${multiplier.length} multipliers for ${g.outC} channels`);
+  checkClamp(name, activationMin, activationMax, ctx.output.dtype);
+
+  const depth = g.kH * g.kW * g.inC;
+  const depth4 = round4(depth);
+  const raw = w.data as Int8Array | Uint8Array;
+  const padded = wType === 'int8' ? new Int8Array(g.outC * depth4) : new Uint8Array(g.outC * depth4);
+  for (let c = 0; c < g.outC; c++) padded.set(raw.subarray(c * depth, (c + 1) * depth), c * depth4);
+  const wzp = Array.from({ length: g.outC }, (_, c) => (w.quant!.zeroPoint.length === 1 ? w.quant!.zeroPoint[0] : w.quant!.zeroPoint[c]));
+  const hasWzp = wzp.some((z) => z !== 0);
+  const bias = b.data as Int32Array;
+
+  const bound = checkBounds(name, x, raw, bias, wzp, shift, depth);
+  const id = ctx.id;
+  const arrays: CArray[] = [
+    {
+      name: `${id}_weights`,
+      ctype: ctypeOf(wType),
+      data: padded,
+      comment: `${kind === 'conv2d' ? `OHWI [${g.outC}][${g.kH}][${g.kW}][${g.inC}]` : `[${g.outC}][${g.inC}]`}${depth4 > depth ? `, rows padded ${depth} -> ${depth4}` : ''}; ${describeWeightQuant(w)}`,
+      kind: 'weights',
+      align: 4,
+    },
+    { name: `${id}_bias`, ctype: 'int32_t', data: bias, comment: 'int32 bias, scale input_scale * weight_scale[c]', kind: 'bias', align: 4 },
+    { name: `${id}_multiplier`, ctype: 'int32_t', data: multiplier, comment: 'Q31 requantization multipliers', kind: 'requant', align: 4 },
+    { name: `${id}_shift`, ctype: 'int32_t', data: shift, comment: 'requantization shifts (> 0: left)', kind: 'requant', align: 4 },
+  ];
+  if (hasWzp) arrays.push({ name: `${id}_weight_zero_point`, ctype: 'int32_t', data: wzp, comment: 'weight zero points', kind: 'requant', align: 4 });
+
+  const sfx = typeSuffix(inType, wType, outType);
+  const signature = `const kit_conv_params_t *p, const ${ctypeOf(inType)} *input, ${ctypeOf(outType)} *output`;
+  // The cheaper exact requantization (kit_requantize_fast) needs |acc| < 2^30 and no left shift.
+  const fast = bound < 2 ** 30 && shift.every((v) => v <= -1);
+  const matmul = `${suffixOf(wType)}_${suffixOf(outType)}${fast ? '_fast' : ''}`;
+  const common = {
+    inSuffix: suffixOf(inType),
+    wType: ctypeOf(wType),
+    outType: ctypeOf(outType),
+    depth,
+    depth4,
+    padDepth: depth4 > depth,
+    simdWiden: g.inC % 4 === 0,
+    weightZeroPoint: hasWzp,
+    matmul,
+    matmulSpec: { weights: wType, output: outType, fast },
+  };
+  const kernel =
+    kind === 'conv2d'
+      ? {
+          template: 'conv2d',
+          key: JSON.stringify(['conv2d', g, inType, wType, outType, hasWzp, fast]),
+          baseName: `kit_conv2d_${g.kH}x${g.kW}s${g.strideH}${g.strideW !== g.strideH ? `x${g.strideW}` : ''}_${g.inH}x${g.inW}x${g.inC}_${g.outC}${hasWzp ? '_zw' : ''}_${sfx}`,
+          signature,
+          ctx: { ...g, ...common, oddPixels: (g.outH * g.outW) % 2 === 1 },
+          describe: `conv2d ${g.kH}x${g.kW} stride ${g.strideH}x${g.strideW}, ${g.inH}x${g.inW}x${g.inC} -> ${g.outH}x${g.outW}x${g.outC}, padding top ${g.padTop} left ${g.padLeft}`,
+        }
+      : {
+          template: 'fully_connected',
+          key: JSON.stringify(['dense', g.inC, g.outC, inType, wType, outType, hasWzp, fast]),
+          baseName: `kit_fc_${g.inC}_${g.outC}${hasWzp ? '_zw' : ''}_${sfx}`,
+          signature,
+          ctx: { ...common, outC: g.outC },
+          describe: `fully connected ${g.inC} -> ${g.outC}`,
+        };
+  const macs = g.outH * g.outW * g.outC * depth;
+  const act = ctx.attrs.activation === 'relu' ? ', relu' : '';
+  const summary =
+    kind === 'conv2d'
+      ? `conv2d ${g.kH}x${g.kW}/${g.strideH} ${padding}, ${g.inH}x${g.inW}x${g.inC} -> ${g.outH}x${g.outW}x${g.outC}${act}`
+      : `dense ${g.inC} -> ${g.outC}${act}`;
+  return {
+    index: ctx.index,
+    node: ctx.node,
+    id,
+    kernel,
+    params: {
+      type: 'kit_conv_params_t',
+      name: id,
+      fields: [
+        { name: 'weights', value: `${id}_weights` },
+        { name: 'bias', value: `${id}_bias` },
+        { name: 'multiplier', value: `${id}_multiplier` },
+        { name: 'shift', value: `${id}_shift` },
+        { name: 'weight_zero_point', value: hasWzp ? `${id}_weight_zero_point` : '0' },
+        { name: 'input_zero_point', value: String(x.quant!.zeroPoint[0]) },
+        { name: 'output_zero_point', value: String(ctx.output.quant!.zeroPoint[0]) },
+        { name: 'activation_min', value: String(activationMin) },
+        { name: 'activation_max', value: String(activationMax) },
+      ],
+    },
+    arrays,
+    inputs: [ctx.node.inputs[0]],
+    output: ctx.node.outputs[0],
+    scratchBytes: (kind === 'conv2d' ? 2 : 1) * depth4 * 2,
+    summary,
+    notes: [
+      `${thousands(macs)} MACs; ${thousands(g.outC * depth)} weights (${wType}${hasWzp ? ', zero point ' + describeZp(wzp) : ''}), ${g.outC} biases`,
+      `zero points: input ${x.quant!.zeroPoint[0]}, output ${ctx.output.quant!.zeroPoint[0]}; clamp [${activationMin}, ${activationMax}]`,
+      `overflow: |acc| <= ${thousands(bound)} (${headroom(bound)}); requantization ${fast ? 'fast path (|acc| < 2^30, right shifts only)' : 'general path'}`,
+    ],
+    macs,
+  };
+}
+
+/**
+ * The int32 invariants of the emitted code, per channel, with X = max|x - zx|:
+ * - the real accumulator, |bias| + X * sum|w - zw|, times 2^left of the requantization (as the
+ *   interpreter re-checks it);
+ * - with weight zero points, the kernel accumulates bias - zw * sum(x - zx) + sum (x - zx) w, whose
+ *   partial sums are bounded by |bias| + |zw| X depth + X sum|w|.
+ * Returns the largest real accumulator bound, for the comments.
+ */
+function checkBounds(node: string, x: TensorSpec, w: Int8Array | Uint8Array, bias: Int32Array, wzp: number[], shift: number[], depth: number): number {
+  const { qmin, qmax } = dtypeRange(x.dtype as 'int8' | 'uint8');
+  const zx = x.quant!.zeroPoint[0];
+  const maxX = Math.max(zx - qmin, qmax - zx);
+  let worst = 0;
+  for (let c = 0; c < bias.length; c++) {
+    let centred = 0;
+    let rawSum = 0;
+    for (let k = c * depth; k < (c + 1) * depth; k++) {
+      centred += Math.abs(w[k] - wzp[c]);
+      rawSum += Math.abs(w[k]);
+    }
+    const bound = Math.abs(bias[c]) + maxX * centred;
+    checkInt32(node, `the accumulator of channel ${c}`, bound, Math.max(0, shift[c]));
+    if (wzp[c] !== 0) checkInt32(node, `the zero-point-split accumulator of channel ${c}`, Math.abs(bias[c]) + Math.abs(wzp[c]) * maxX * depth + maxX * rawSum);
+    worst = Math.max(worst, bound);
+  }
+  return worst;
+}
+
+function describeWeightQuant(w: TensorSpec): string {
+  const q = w.quant!;
+  const perChannel = q.scale.length > 1;
+  return `${w.dtype} ${perChannel ? 'per channel' : 'per tensor'}${q.zeroPoint.every((z) => z === 0) ? ', zero point 0' : `, zero point ${describeZp(q.zeroPoint)}`}`;
+}
+
+function describeZp(zp: number[]): string {
+  return new Set(zp).size === 1 ? String(zp[0]) : 'per channel';
+}
+
+/** "s8" when input, weights and output share a type, else each spelled out ("u8s8u8"). */
+function typeSuffix(...types: string[]): string {
+  const s = types.map((t) => suffixOf(t as 'int8' | 'uint8'));
+  return s.every((v) => v === s[0]) ? s[0] : s.join('');
+}

@@ -1,0 +1,68 @@
+/** Lowering of every node of a quantized graph; one function per op, looked up by op name. */
+import { KitError } from '../../errors.js';
+import type { Graph } from '../../ir/graph.js';
+import { getOp, opNames } from '../../ops/registry.js';
+import { cIdentifier } from '../c-format.js';
+import { lowerAdd } from './add.js';
+import { lowerConv2d, lowerDense } from './conv.js';
+import { lowerFlatten, lowerNormalizeInput } from './move.js';
+import { lowerAvgPool2d, lowerGlobalAvgPool, lowerMaxPool2d, lowerRelu } from './pool.js';
+import type { LoweredLayer, Lowering } from './types.js';
+
+export type { CArray, CType, KernelSpec, LoweredLayer, ParamsStruct } from './types.js';
+
+/** Op name -> lowering. Adding an op to kit: a lowering here and templates/kernels/<template>.c.hbs. */
+export const LOWERINGS: Record<string, Lowering> = {
+  normalize_input: lowerNormalizeInput,
+  conv2d: lowerConv2d,
+  dense: lowerDense,
+  add: lowerAdd,
+  relu: lowerRelu,
+  avg_pool2d: lowerAvgPool2d,
+  max_pool2d: lowerMaxPool2d,
+  global_avg_pool: lowerGlobalAvgPool,
+  flatten: lowerFlatten,
+};
+
+export interface LowerOptions {
+  /** false: flatten copies (default true: it aliases its input, no code). */
+  aliasReshape?: boolean;
+}
+
+export function lowerGraph(graph: Graph, options: LowerOptions = {}): LoweredLayer[] {
+  const ids = new Set<string>();
+  return graph.nodes.map((node, index) => {
+    const lowering = LOWERINGS[node.op];
+    if (!lowering) {
+      throw new KitError('op-no-codegen', 'codegen', `node '${node.name}': kit codegen has no C for op '${node.op}'`, `supported: ${Object.keys(LOWERINGS).join(', ')}`);
+    }
+    const op = getOp(node.op);
+    const acts = node.inputs.slice(0, op.activationInputs);
+    for (const id of acts) {
+      if (graph.inputs.includes(id) && node.op !== 'normalize_input') {
+        throw new KitError('graph-unsupported', 'codegen', `node '${node.name}' (${node.op}) reads the raw pixels`, 'a kit graph starts with normalize_input');
+      }
+    }
+    let id = `kit_${cIdentifier(node.name)}`;
+    while (ids.has(id)) id += '_';
+    ids.add(id);
+    return lowering({
+      graph,
+      node,
+      index,
+      op,
+      attrs: op.attrs.parse(node.attrs),
+      intParams: op.intParams.parse(node.intParams ?? {}),
+      id,
+      inputs: acts.map((t) => graph.tensors[t]),
+      output: graph.tensors[node.outputs[0]],
+      params: node.inputs.slice(op.activationInputs).map((t) => graph.tensors[t]),
+      aliasReshape: options.aliasReshape ?? true,
+    });
+  });
+}
+
+/** Ops the registry knows but codegen cannot lower (a test keeps this empty). */
+export function opsWithoutLowering(): string[] {
+  return opNames().filter((n) => !LOWERINGS[n]);
+}

@@ -1,0 +1,97 @@
+/**
+ * What lowering makes of one graph node: the constant arrays it needs in weights.c, its parameter
+ * struct, the kernel configuration to render from its op's template, and notes for the comments.
+ * Everything numeric comes from the quantized graph; lowering only lays it out.
+ */
+import type { DType, Graph, GraphNode, TensorSpec } from '../../ir/graph.js';
+import type { OpDef } from '../../ops/op.js';
+
+export type CType = 'int8_t' | 'uint8_t' | 'int16_t' | 'int32_t';
+
+export interface CArray {
+  name: string;
+  ctype: CType;
+  data: ArrayLike<number>;
+  comment: string;
+  kind: 'weights' | 'bias' | 'requant' | 'table';
+  /** Byte alignment (all arrays are read a word at a time). */
+  align: number;
+  /** Linker section when placed outside the default flash region (e.g. ".psram"). */
+  section?: string;
+}
+
+export interface KernelSpec {
+  /** The op's template (templates/kernels/<template>.c.hbs). */
+  template: string;
+  /** Kernels with equal keys are one C function shared by their layers. */
+  key: string;
+  /** Descriptive function name; made unique if two configurations would collide. */
+  baseName: string;
+  /** The C parameter list (the prototype in kit_layers.h and the definition use the same string). */
+  signature: string;
+  /** Values the template loops with. */
+  ctx: Record<string, unknown>;
+  /** One line for the comment above the function. */
+  describe: string;
+}
+
+export interface ParamsStruct {
+  type: string;
+  name: string;
+  fields: { name: string; value: string }[];
+}
+
+export interface LoweredLayer {
+  index: number;
+  node: GraphNode;
+  /** C identifier stem of the layer (kit_<node name>). */
+  id: string;
+  /** Absent when no code runs (a flatten stored in its input's bytes). */
+  kernel?: KernelSpec;
+  params?: ParamsStruct;
+  arrays: CArray[];
+  /** Activation inputs in argument order; the graph input is the caller's `pixels`. */
+  inputs: string[];
+  output: string;
+  /** Bytes of the shared scratch buffer the kernel uses. */
+  scratchBytes: number;
+  /** One line: what the layer computes. */
+  summary: string;
+  /** Lines for the comment at the call: sizes, MACs, the overflow invariant. */
+  notes: string[];
+  macs: number;
+}
+
+export interface LowerContext<A = any, P = any> {
+  graph: Graph;
+  node: GraphNode;
+  index: number;
+  op: OpDef<A, P>;
+  attrs: A;
+  intParams: P;
+  id: string;
+  /** Activation inputs. */
+  inputs: TensorSpec[];
+  output: TensorSpec;
+  /** Constant parameters (weights, bias, tables). */
+  params: TensorSpec[];
+  /** false: flatten copies instead of aliasing its input (tests). */
+  aliasReshape: boolean;
+}
+
+export type Lowering = (ctx: LowerContext) => LoweredLayer;
+
+/** C element type of a tensor dtype. */
+export function ctypeOf(dtype: DType): CType {
+  switch (dtype) {
+    case 'int8': return 'int8_t';
+    case 'uint8': return 'uint8_t';
+    case 'int32': return 'int32_t';
+    default: throw new Error(`no C type for ${dtype} in an integer graph`);
+  }
+}
+
+/** "s8" / "u8": the suffix of the helpers specialised per 8-bit type. */
+export function suffixOf(dtype: DType): 's8' | 'u8' {
+  return dtype === 'int8' ? 's8' : 'u8';
+}

@@ -1,0 +1,47 @@
+/** The text `kit codegen` prints: memory plan, per-layer flash and RAM, totals against the budget. */
+import { kib, thousands } from './c-format.js';
+import type { Prepared } from './generate.js';
+import type { SizeReport } from './sizes.js';
+
+const pct = (part: number, whole: number) => (whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '-');
+
+export function renderCodegenReport(p: Prepared, sizes: SizeReport, outDir: string): string {
+  const lines: string[] = [];
+  const { plan } = p;
+  lines.push(`kit codegen: ${p.modelName} (${p.graph.scheme ?? 'quantized'}) for ${p.board.name} -> ${outDir}`);
+  lines.push(`model hash ${p.hash}`);
+  lines.push('');
+  const verdict = plan.arenaBytes === plan.lowerBound ? 'optimal' : `${thousands(plan.arenaBytes - plan.lowerBound)} B above the bound`;
+  lines.push(`memory plan: arena ${thousands(plan.arenaBytes)} B (${kib(plan.arenaBytes)}), lower bound ${thousands(plan.lowerBound)} B: ${verdict} (${plan.strategy})`);
+  const busiest = plan.liveBytes.indexOf(Math.max(...plan.liveBytes));
+  lines.push(`  the bound is set at layer ${busiest} ${p.layers[busiest].node.name}; scratch ${thousands(plan.scratchTotal)} B more (im2col columns, shared)`);
+  lines.push('');
+  const rows = sizes.layers.map((l) => [
+    String(l.index),
+    l.name,
+    l.op,
+    p.graph.tensors[p.layers[l.index].output].shape.join('x'),
+    thousands(l.macs),
+    thousands(l.constBytes),
+    l.kernel ? `${thousands(l.codeBytes)}${l.sharedBy > 1 ? ` (1/${l.sharedBy})` : ''}` : '-',
+    thousands(l.ramBytes),
+  ]);
+  const header = ['#', 'layer', 'op', 'output', 'MACs', 'flash: const B', `code B${sizes.measured ? '' : ' (est.)'}`, 'RAM B'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const fmt = (r: string[]) => r.map((c, i) => (i === 1 || i === 2 || i === 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  lines.push(fmt(header));
+  for (const r of rows) lines.push(fmt(r));
+  lines.push('');
+  const f = sizes.flash;
+  const codeLabel = sizes.measured ? `measured with ${sizes.codeSource}` : 'estimate: no toolchain';
+  lines.push(`flash: weights ${thousands(f.weights)} (exact) + code ${thousands(f.code)} (${codeLabel}) + harness ${thousands(f.harness)} (estimate) = ${thousands(f.total)} B of ${thousands(f.budget)} (${pct(f.total, f.budget)})`);
+  const r = sizes.ram;
+  lines.push(`RAM: arena ${thousands(r.arena)} + scratch ${thousands(r.scratch)} + harness buffers ${thousands(r.harness)} + stack ${thousands(r.stack)} (${sizes.measured ? 'kernels measured, harness allowance' : 'estimate'}) = ${thousands(r.total)} B of ${thousands(r.budget)} (${pct(r.total, r.budget)})`);
+  for (const g of sizes.regions) {
+    lines.push(`${g.name} (${g.section}): ${thousands(g.bytes)} B of ${thousands(g.budget)} (${pct(g.bytes, g.budget)}) for ${g.holds.join(' and ')}`);
+  }
+  const input = p.graph.tensors[p.graph.inputs[0]].shape.reduce((a, b) => a * b, 1);
+  lines.push(`  (harness buffers: the frame buffer for one INFER, 4 + ${thousands(input)} + 11 B, + logits + 64 B of parser state)`);
+  for (const problem of sizes.problems) lines.push(`DOES NOT FIT: ${problem}`);
+  return lines.join('\n');
+}

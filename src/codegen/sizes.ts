@@ -1,0 +1,234 @@
+/**
+ * Flash and RAM of a generated model, per layer and in total, against a board's budget, and where
+ * things go when they do not fit the default memories (weights to a board region such as PSRAM).
+ *
+ * Weight bytes are exact (they are the arrays weights.c holds). Code is measured from the objects
+ * the board's cross compiler makes (toolchain.ts) when it is installed, and otherwise estimated per
+ * kernel and labelled so. The harness's share is a stated assumption (see HARNESS).
+ */
+import { KitError } from '../errors.js';
+import { type Board, knownBoards, loadBoard, ramBudget } from '../device/boards.js';
+import { kib, thousands } from './c-format.js';
+import type { CArray, LoweredLayer } from './lower/index.js';
+import type { MemoryPlan } from './memory-plan.js';
+import type { ObjectSizes } from './toolchain.js';
+
+/**
+ * The device harness (firmware/harness + protocol + board port), which shares the board with the
+ * model. Flash: the qemu-cortex-m4 harness measured 3,140 bytes of code with the stand-in model,
+ * rounded up. RAM: the frame receive buffer holds one INFER (4-byte sequence number + the image +
+ * 11 bytes of frame overhead, firmware/protocol/frame.h), plus the logits and parser state.
+ * Stack: an allowance for main, the frame parser and the replies.
+ */
+export const HARNESS = {
+  flashBytes: 4096,
+  ramBytes: (inputBytes: number, outputBytes: number) => 4 + inputBytes + 11 + outputBytes + 64,
+  stackBytes: 512,
+};
+
+/**
+ * Per-kernel code estimates: bytes of Thumb-2 at -O2 as arm-none-eabi-gcc 12 builds kit's kernels
+ * (measured on ResNet-8: conv2d 660-1,050 by geometry, dense 330-400, add 120-150, ...).
+ */
+const CODE_ESTIMATE: Record<string, number> = {
+  conv2d: 950,
+  fully_connected: 400,
+  add: 150,
+  avg_pool2d: 110,
+  max_pool2d: 120,
+  global_avg_pool: 90,
+  relu: 60,
+  input_lut: 52,
+  reshape: 20,
+};
+/** kit_model_invoke: a call per layer (268 bytes measured for ResNet-8's 16 layers). */
+const INVOKE_ESTIMATE = (layers: number) => 12 + 16 * layers;
+/** Stack of the deepest kernel plus kit_model_invoke when not measured (ResNet-8 measures 136 + 24). */
+const KERNEL_STACK_ESTIMATE = 192;
+
+export interface LayerSize {
+  index: number;
+  name: string;
+  op: string;
+  macs: number;
+  /** Bytes of the layer's constants: arrays + its parameter struct (32-bit pointers). */
+  constBytes: number;
+  /** Bytes of its kernel function; a kernel shared by n layers counts 1/n at each. */
+  codeBytes: number;
+  /** The kernel function, and how many layers share it. */
+  kernel?: string;
+  sharedBy: number;
+  /** Arena bytes live while it runs plus its scratch. */
+  ramBytes: number;
+}
+
+export interface SizeReport {
+  board: string;
+  /** Code figures from the compiled objects (else estimates). */
+  measured: boolean;
+  /** e.g. "arm-none-eabi-size" or "estimate". */
+  codeSource: string;
+  flash: {
+    /** Constants in flash (exact: the arrays of weights.c, parameter structs, the hash). */
+    weights: number;
+    code: number;
+    harness: number;
+    total: number;
+    budget: number;
+    /** All constants as the compiled objects hold them (flash and regions), when measured: equals the computed total. */
+    measuredConstants?: number;
+  };
+  ram: { arena: number; scratch: number; harness: number; stack: number; total: number; budget: number };
+  /** Board regions used for what did not fit (weights and/or the arena). */
+  regions: { name: string; section: string; bytes: number; budget: number; holds: string[] }[];
+  layers: LayerSize[];
+  fits: boolean;
+  /** What does not fit, one line each. */
+  problems: string[];
+}
+
+/**
+ * The section for constants moved to a region: the region's section plus ".rodata", so that a
+ * linker script can load constants (their values must be in the image) while leaving buffers in the
+ * region's NOLOAD section (qemu-cortex-m4's link.ld loads *(.psram.rodata*) and keeps *(.psram*) NOLOAD).
+ */
+export function constSection(section: string): string {
+  return `${section}.rodata`;
+}
+
+export interface Placement {
+  /** Arrays moved to a region's section (array name -> section). */
+  arraySections: Map<string, string>;
+  /** Section of the arena when it lives outside the default RAM. */
+  arenaSection?: string;
+}
+
+export interface CodeSizes {
+  /** Bytes per kernel function name. */
+  kernels: Map<string, number>;
+  invoke: number;
+  /** Deepest stack of a kernel + invoke. */
+  stack: number;
+  measured: boolean;
+  source: string;
+}
+
+export const arrayBytes = (a: CArray) => a.data.length * (a.ctype === 'int32_t' ? 4 : a.ctype === 'int16_t' ? 2 : 1);
+
+/** Code sizes from the objects when measured, else estimates per kernel template. */
+export function codeSizes(layers: LoweredLayer[], kernelNames: Map<string, string>, objects?: ObjectSizes): CodeSizes {
+  const kernels = new Map<string, number>();
+  for (const l of layers) {
+    if (!l.kernel) continue;
+    const fn = kernelNames.get(l.kernel.key)!;
+    kernels.set(fn, objects ? (objects.functions.get(fn) ?? 0) : (CODE_ESTIMATE[l.kernel.template] ?? 300));
+  }
+  if (!objects) {
+    return { kernels, invoke: INVOKE_ESTIMATE(layers.length), stack: KERNEL_STACK_ESTIMATE, measured: false, source: 'estimate' };
+  }
+  const invoke = objects.functions.get('kit_model_invoke') ?? 0;
+  const deepestKernel = Math.max(0, ...[...kernels.keys()].map((fn) => objects.stack.get(fn) ?? 0));
+  return { kernels, invoke, stack: deepestKernel + (objects.stack.get('kit_model_invoke') ?? 0), measured: true, source: objects.sizeTool };
+}
+
+/**
+ * Sizes against the board, deciding placement: when weights overflow flash and the board has a
+ * region with a linker section (qemu-cortex-m4's 16 MiB PSRAM), the largest arrays move there until
+ * flash fits; when the arena overflows RAM, it moves there too. `fits` is false if that is not enough.
+ */
+export function computeSizes(board: Board, layers: LoweredLayer[], plan: MemoryPlan, code: CodeSizes, kernelNames: Map<string, string>, io: { inputBytes: number; outputBytes: number }): { report: SizeReport; placement: Placement } {
+  const users = new Map<string, number>();
+  for (const l of layers) if (l.kernel) users.set(l.kernel.key, (users.get(l.kernel.key) ?? 0) + 1);
+  const layerSizes: LayerSize[] = layers.map((l) => {
+    const fn = l.kernel ? kernelNames.get(l.kernel.key) : undefined;
+    const shared = l.kernel ? users.get(l.kernel.key)! : 0;
+    return {
+      index: l.index,
+      name: l.node.name,
+      op: l.node.op,
+      macs: l.macs,
+      constBytes: l.arrays.reduce((s, a) => s + arrayBytes(a), 0) + (l.params ? 4 * l.params.fields.length : 0),
+      codeBytes: fn ? Math.round((code.kernels.get(fn) ?? 0) / shared) : 0,
+      kernel: fn,
+      sharedBy: shared,
+      ramBytes: plan.liveBytes[l.index] + plan.scratchBytes[l.index],
+    };
+  });
+  const weights = layerSizes.reduce((s, l) => s + l.constBytes, 0) + 65; // + kit_model_hash
+  const kernelCode = [...code.kernels.values()].reduce((s, v) => s + v, 0);
+  const codeBytes = kernelCode + code.invoke;
+  const harnessRam = HARNESS.ramBytes(io.inputBytes, io.outputBytes);
+  const stack = code.stack + HARNESS.stackBytes;
+  const flashBudget = board.memory.flash.bytes;
+  const ramLimit = ramBudget(board);
+  const region = board.memory.regions.find((r) => r.section);
+  const placement: Placement = { arraySections: new Map() };
+  const regionUse = { bytes: 0, holds: [] as string[] };
+
+  let flashWeights = weights;
+  const flashTotal = () => flashWeights + codeBytes + HARNESS.flashBytes;
+  if (flashTotal() > flashBudget && region) {
+    const arrays = layers.flatMap((l) => l.arrays).sort((a, b) => arrayBytes(b) - arrayBytes(a));
+    for (const a of arrays) {
+      if (flashTotal() <= flashBudget) break;
+      placement.arraySections.set(a.name, constSection(region.section!));
+      flashWeights -= arrayBytes(a);
+      regionUse.bytes += arrayBytes(a);
+    }
+    regionUse.holds.push(`${placement.arraySections.size} weight arrays`);
+  }
+  let ramArena = plan.arenaBytes;
+  const ramTotal = () => ramArena + plan.scratchTotal + harnessRam + stack;
+  if (ramTotal() > ramLimit && region) {
+    placement.arenaSection = region.section;
+    regionUse.bytes += plan.arenaBytes;
+    regionUse.holds.push('the arena');
+    ramArena = 0;
+  }
+  const problems: string[] = [];
+  if (flashTotal() > flashBudget) {
+    problems.push(`flash: ${thousands(flashTotal())} bytes needed (weights ${thousands(flashWeights)} + code ${thousands(codeBytes)}${code.measured ? '' : ' (estimate)'} + harness ${thousands(HARNESS.flashBytes)}) but ${board.name} has ${thousands(flashBudget)}`);
+  }
+  if (ramTotal() > ramLimit) {
+    problems.push(`RAM: ${thousands(ramTotal())} bytes needed (arena ${thousands(ramArena)} + scratch ${thousands(plan.scratchTotal)} + harness ${thousands(harnessRam)} + stack ${thousands(stack)}) but ${board.name} leaves ${thousands(ramLimit)} for a model`);
+  }
+  if (region && regionUse.bytes > region.bytes) {
+    problems.push(`${region.name}: ${thousands(regionUse.bytes)} bytes needed for ${regionUse.holds.join(' and ')} but it has ${thousands(region.bytes)}`);
+  }
+  const report: SizeReport = {
+    board: board.name,
+    measured: code.measured,
+    codeSource: code.source,
+    flash: { weights: flashWeights, code: codeBytes, harness: HARNESS.flashBytes, total: flashTotal(), budget: flashBudget },
+    ram: { arena: ramArena, scratch: plan.scratchTotal, harness: harnessRam, stack, total: ramTotal(), budget: ramLimit },
+    regions: region && regionUse.bytes > 0 ? [{ name: region.name, section: region.section!, bytes: regionUse.bytes, budget: region.bytes, holds: regionUse.holds }] : [],
+    layers: layerSizes,
+    fits: problems.length === 0,
+    problems,
+  };
+  return { report, placement };
+}
+
+/** The KitError for a model that does not fit, naming the numbers and boards where it would. */
+export function tooLarge(modelName: string, report: SizeReport, fitsOn: string[]): KitError {
+  const where = fitsOn.length ? `, or a board where it fits, e.g. ${fitsOn.join(', ')}` : ', or a board with more memory';
+  return new KitError(
+    'model-too-large',
+    'codegen',
+    `${modelName} does not fit ${report.board}: ${report.problems.join('; ')}`,
+    `use a smaller model (e.g. resnet8)${where}`,
+  );
+}
+
+/** Other shipped boards on which these layers would fit (with the same code estimates). */
+export function boardsThatFit(exclude: string, fits: (b: Board) => boolean): string[] {
+  const out: string[] = [];
+  for (const name of knownBoards()) {
+    if (name === exclude || name === 'host') continue;
+    const b = loadBoard(name);
+    if (!fits(b)) continue;
+    const region = b.memory.regions.find((r) => r.section);
+    out.push(region ? `${name} (with its ${kib(region.bytes)} ${region.name})` : name);
+  }
+  return out;
+}

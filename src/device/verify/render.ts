@@ -1,0 +1,26 @@
+import type { VerifyReport } from './verify.js';
+
+const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(2)}%`);
+const num = (x: number | null, digits = 0) => (x === null || !Number.isFinite(x) ? 'n/a' : x.toLocaleString('en-US', { maximumFractionDigits: digits }));
+
+/** The end-of-run table of kit verify. */
+export function renderVerifyReport(r: VerifyReport): string {
+  const l = r.latency;
+  const rows: [string, string][] = [
+    ['board', `${r.board} (${r.devices.join(', ')})`],
+    ['images', `${r.images} of ${r.requested}${r.complete ? '' : ' (interrupted: partial report)'}`],
+    ['host float accuracy', pct(r.accuracy.hostFloat)],
+    ['host integer accuracy', pct(r.accuracy.hostInteger)],
+    ['on-device accuracy', pct(r.accuracy.device)],
+    ['bit-exact agreement', `${pct(r.agreement.bitExact)} (same class: ${pct(r.agreement.class)})`],
+  ];
+  if (l.medianInstructions !== null) {
+    rows.push(['instructions median / p90', `${num(l.medianInstructions)} / ${num(l.p90Instructions)} (exact, QEMU -icount)`]);
+    rows.push(['latency median / p90', `${num(l.medianMs, 1)} / ${num(l.p90Ms, 1)} ms at ${num(l.clockHz / 1e6, 1)} MHz, if one instruction per cycle`]);
+  } else {
+    rows.push(['latency median / p90', `${num(l.medianMs, 3)} / ${num(l.p90Ms, 3)} ms; ${num(l.medianCycles)} / ${num(l.p90Cycles)} cycles at ${num(l.clockHz / 1e6, 1)} MHz`]);
+  }
+  rows.push(['link', `${r.imagesPerSecond.toFixed(2)} images/s; ${r.link.retries} retries, ${r.link.resets} resets, ${r.link.badFrames} bad frames, ${r.link.timeouts} timeouts`]);
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
+}

@@ -1,0 +1,159 @@
+/**
+ * What codegen refuses, and how: models that do not fit a board (before anything is written),
+ * unknown boards, graphs from another kit, ops without a template. And placement of what does not
+ * fit the default memories into a board region (PSRAM).
+ */
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { generateC, prepareCodegen, readCodegenManifest, resolveBoard, writeCodegenManifest } from '../../src/codegen/index.js';
+import { LOWERINGS, opsWithoutLowering } from '../../src/codegen/lower/index.js';
+import { TEMPLATES_DIR, Templates } from '../../src/codegen/templates.js';
+import { loadBoard } from '../../src/device/boards.js';
+import type { Graph } from '../../src/ir/graph.js';
+import { saveGraph } from '../../src/ir/serialize.js';
+import { getOp, opNames } from '../../src/ops/registry.js';
+import { loadQuantized } from '../../src/quantize/index.js';
+import { buildResnetSeed } from '../../src/models/resnet-seed.js';
+import { quantizeLayersModel } from '../../src/quantize/quantize-model.js';
+import { CIFAR_NORMALIZATION, syntheticImages } from '../quantize/fixtures.js';
+import { GraphBuilder } from './graphs.js';
+import { kitError, tmpDir } from './helpers.js';
+
+/** image -> lut -> flatten -> dense(4096 -> units): `units` * 4 KiB of int8 weights. */
+function bigDense(units: number): Graph {
+  const b = new GraphBuilder('int8', 3);
+  const x = b.flatten(b.lut(b.input([32, 32, 4]), 0));
+  return b.build(b.dense(x, { outC: units }));
+}
+
+/** A small graph: lut -> conv -> global pool -> dense. */
+function small(): Graph {
+  const b = new GraphBuilder('int8', 4);
+  const x = b.conv(b.lut(b.input([8, 8, 3]), -128), { outC: 8, relu: true });
+  return b.build(b.dense(b.globalAvgPool(x), { outC: 10 }));
+}
+
+/** The real resnet_seed (10.6 M parameters), quantized on two synthetic images: ~10.7 MB of int8 weights. */
+let seed: Graph | undefined;
+function resnetSeed(): Graph {
+  if (!seed) {
+    const model = buildResnetSeed(1);
+    seed = quantizeLayersModel(model, CIFAR_NORMALIZATION, { scheme: 'int8', calibImages: { images: syntheticImages(2, 1), count: 2 } }).graph;
+    model.dispose();
+  }
+  return seed;
+}
+
+describe('budgets', () => {
+  test('resnet_seed (~10.7 MB of weights) is refused for esp32 before any file is written, with the numbers and where it fits', async () => {
+    const outDir = join(tmpDir('too-large'), 'out');
+    await assert.rejects(
+      generateC({ graph: resnetSeed(), board: 'esp32', outDir, modelName: 'resnet_seed' }),
+      kitError('model-too-large', /resnet_seed does not fit esp32: flash: 10,[\d,]+ bytes needed \(weights 10,[\d,]+ \+ code [\d,]+ \(estimate\) \+ harness [\d,]+\) but esp32 has 4,194,304/),
+    );
+    assert.ok(!existsSync(outDir), 'nothing written');
+    assert.throws(
+      () => prepareCodegen(resnetSeed(), loadBoard('esp32'), { modelName: 'resnet_seed' }),
+      (e: Error & { hint: string }) => /use a smaller model \(e\.g\. resnet8\), or a board where it fits, e\.g\. qemu-cortex-m4 \(with its 16\.00 MiB psram\)/.test(e.hint),
+    );
+  });
+
+  test('on qemu-cortex-m4 the weights that overflow its 4 MiB code memory go to PSRAM; the arena is the 192 KiB bound', () => {
+    const p = prepareCodegen(resnetSeed(), loadBoard('qemu-cortex-m4'));
+    assert.ok(p.sizes.fits);
+    assert.ok(p.sizes.flash.total <= 4 * 1024 * 1024);
+    assert.equal(p.sizes.regions[0].name, 'psram');
+    const moved = p.layers.flatMap((l) => l.arrays).filter((a) => a.section === '.psram.rodata');
+    assert.deepEqual(moved.map((a) => a.name), ['kit_fc1_weights'], 'the largest array (fc1, 8 MiB) moves, nothing else');
+    assert.equal(p.sizes.regions[0].bytes, 4096 * 2048);
+    assert.equal(p.plan.arenaBytes, 3 * 64 * 1024);
+    assert.equal(p.plan.arenaBytes, p.plan.lowerBound);
+  });
+
+  test('a board with a small flash and a PSRAM region: weights.c places the moved arrays with KIT_SECTION', async () => {
+    const dir = tmpDir('psram');
+    const board = JSON.parse(readFileSync(join(TEMPLATES_DIR, '..', 'boards', 'qemu-cortex-m4.json'), 'utf8'));
+    board.name = 'tiny-psram';
+    board.memory.flash.bytes = 16 * 1024;
+    const file = join(dir, 'tiny-psram.json');
+    writeFileSync(file, JSON.stringify(board));
+    const graph = bigDense(4); // 16 KiB of weights: over the flash once code and harness are counted
+    const gen = await generateC({ graph, board: file, outDir: join(dir, 'out') });
+    assert.equal(gen.sizes.regions.length, 1);
+    const weights = readFileSync(join(gen.outDir, 'weights.c'), 'utf8');
+    assert.match(weights, /static const int8_t kit_dense2_weights\[16384\] KIT_ALIGNED\(4\) KIT_SECTION\("\.psram\.rodata"\) = \{/);
+    assert.match(weights, /of which 16384 in \.psram\.rodata/);
+  });
+
+  test('RAM that does not fit and no region to spill to: refused with the RAM numbers', () => {
+    const board = { ...loadBoard('esp32'), name: 'tiny-ram', memory: { flash: { bytes: 1 << 20 }, ram: { bytes: 1024 }, regions: [] } };
+    assert.throws(() => prepareCodegen(small(), board), kitError('model-too-large', /RAM: [\d,]+ bytes needed \(arena [\d,]+ \+ scratch [\d,]+ \+ harness [\d,]+ \+ stack [\d,]+\) but tiny-ram leaves 1,024/));
+  });
+});
+
+describe('errors', () => {
+  test('unknown board: a codegen error listing the known boards', async () => {
+    await assert.rejects(generateC({ graph: small(), board: 'no-such-board', outDir: tmpDir('board') }), kitError('unknown-board', /unknown board "no-such-board"/));
+    assert.throws(() => resolveBoard('no-such-board'), (e: Error & { stage: string; hint: string }) => e.stage === 'codegen' && /qemu-cortex-m4/.test(e.hint));
+  });
+
+  test('a graph of an older IR version, in memory or saved by an older kit', async () => {
+    assert.throws(() => prepareCodegen({ ...small(), version: 0 }, loadBoard('host')), kitError('ir-version', /IR version 0, from an older kit/));
+    const dir = tmpDir('old-ir');
+    await saveGraph(dir, small(), { meta: { stage: 'quantize', model: 'm' } });
+    const file = join(dir, 'graph.json');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"schemaVersion": 1', '"schemaVersion": 0'));
+    await assert.rejects(generateC({ quantizedDir: dir, board: 'host', outDir: join(dir, 'out') }), kitError('artefact-version', /older kit/));
+  });
+
+  test('a float graph is refused', () => {
+    assert.throws(() => prepareCodegen({ ...small(), kind: 'float' }, loadBoard('host')), kitError('graph-kind', /needs a quantized graph/));
+  });
+
+  test('an op whose template is missing is named', async () => {
+    const dir = tmpDir('templates');
+    cpSync(TEMPLATES_DIR, join(dir, 'templates'), { recursive: true });
+    rmSync(join(dir, 'templates', 'kernels', 'global_avg_pool.c.hbs'));
+    await assert.rejects(
+      generateC({ graph: small(), board: 'host', outDir: join(dir, 'out'), templatesDir: join(dir, 'templates') }),
+      kitError('template-missing', /node 'global_avg_pool\d+': op 'global_avg_pool' has no template/),
+    );
+  });
+
+  test('every op in src/ops/registry.ts has a kernel template and a lowering', () => {
+    const templates = new Templates();
+    for (const name of opNames()) {
+      assert.ok(templates.has(Templates.kernelFile(getOp(name).template)), `templates/kernels/${getOp(name).template}.c.hbs for ${name}`);
+      assert.ok(LOWERINGS[name], `a lowering for ${name}`);
+    }
+    assert.deepEqual(opsWithoutLowering(), []);
+  });
+
+  test('the quantized artefact round trip keeps the model hash', async () => {
+    const dir = tmpDir('roundtrip');
+    const graph = small();
+    await saveGraph(dir, graph, { meta: { stage: 'quantize', model: 'small' } });
+    const { graph: loaded } = await loadQuantized(dir);
+    const a = prepareCodegen(graph, loadBoard('host'));
+    const b = prepareCodegen(loaded, loadBoard('host'));
+    assert.equal(a.hash, b.hash);
+    const changed = small();
+    (changed.tensors[Object.keys(changed.tensors).find((id) => id.endsWith('/weights'))!].data as Int8Array)[0] ^= 1;
+    assert.notEqual(prepareCodegen(changed, loadBoard('host')).hash, a.hash, 'one weight bit changes the hash');
+  });
+
+  test('kit-codegen.json: written and read back; a folder without one is not a project', () => {
+    const dir = tmpDir('manifest');
+    const hash = 'ab'.repeat(32);
+    writeCodegenManifest(dir, { board: 'qemu-cortex-m4', quantizedDir: 'q', modelHash: hash, arenaBytes: 49152, flashBytes: 100_000, ramBytes: 55_000 });
+    const m = readCodegenManifest(dir);
+    assert.equal(m.board, 'qemu-cortex-m4');
+    assert.equal(m.modelHash, hash);
+    assert.equal(m.quantizedDir, join(process.cwd(), 'q'), 'stored absolute');
+    assert.throws(() => readCodegenManifest(join(dir, 'nothing')), kitError('project-missing', /is not a kit codegen project/));
+    writeFileSync(join(dir, 'kit-codegen.json'), '{"format":"kit-codegen"}');
+    assert.throws(() => readCodegenManifest(dir), kitError('project-corrupt'));
+  });
+});

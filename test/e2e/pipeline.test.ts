@@ -1,0 +1,55 @@
+/**
+ * The whole pipeline through the kit command, as a user runs it, on the bundled ResNet-8 and the
+ * bundled CIFAR-10 sample: quantize -> codegen -> flash -> verify on the emulated Cortex-M4.
+ * The board must agree with the host integer reference on every byte of every image.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { promisify } from 'node:util';
+import type { VerifyReport } from '../../src/device/verify/verify.js';
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..', '..');
+const SAMPLE = join(ROOT, 'test', 'fixtures', 'cifar10-sample');
+const work = mkdtempSync(join(tmpdir(), 'kit-e2e-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+const model = join(work, 'resnet8');
+cpSync(join(ROOT, 'test', 'fixtures', 'resnet8'), model, { recursive: true });
+
+function kit(...args: string[]) {
+  return run(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, KIT_CACHE_DIR: join(work, 'cache') },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+}
+
+const haveQemu = await run('qemu-system-arm', ['--version']).then(() => true, () => false);
+const haveArmGcc = await run('arm-none-eabi-gcc', ['--version']).then(() => true, () => false);
+const skip = haveQemu && haveArmGcc ? false : 'needs qemu-system-arm and arm-none-eabi-gcc (bash .ci/setup installs them)';
+
+for (const [scheme, samples] of [['int8', 200], ['uint8', 50]] as const) {
+  test(`${scheme}: the emulated Cortex-M4 reproduces the host integer reference on ${samples} CIFAR-10 test images`, { skip, timeout: 600_000 }, async () => {
+    const quantized = join(model, scheme);
+    const project = join(quantized, 'c-qemu-cortex-m4');
+    await kit('quantize', model, '--scheme', scheme, '--data', SAMPLE, '--calib', '200', '--out', quantized);
+    const codegen = await kit('codegen', quantized, '--board', 'qemu-cortex-m4', '--out', project);
+    // ResNet-8's activations fit the 48 KiB lower bound exactly (three 16 KiB tensors in stage 1).
+    assert.match(codegen.stdout, /arena 49,152 B \(48\.0 KiB\), lower bound 49,152 B/);
+    await kit('flash', project);
+    await kit('verify', project, '--data', SAMPLE, '--samples', String(samples), '--jobs', '2');
+    const report = JSON.parse(readFileSync(join(project, 'verify-report.json'), 'utf8')) as VerifyReport;
+    assert.equal(report.images, samples);
+    assert.equal(report.agreement.bitExact, 1, `mismatches: ${JSON.stringify(report.mismatches.slice(0, 2))}`);
+    assert.equal(report.accuracy.device, report.accuracy.hostInteger);
+    assert.ok(report.accuracy.device >= ACCURACY_FLOOR, `on-device accuracy ${report.accuracy.device}`);
+    assert.ok(report.latency.medianInstructions! > 1e6 && report.latency.medianInstructions! < 60e6, `instructions ${report.latency.medianInstructions}`);
+  });
+}
+
+/** The bundled model's floor on the 200-image sample (its measured accuracy, less a margin). */
+const ACCURACY_FLOOR = 0.5;
