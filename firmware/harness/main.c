@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "frame.h"
+#include "harness.h"
 #include "messages.h"
 #include "model_api.h"
 #include "replies.h"
@@ -76,7 +77,7 @@ static void handle_frame(const kit_frame_t *f) {
     }
 }
 
-int main(void) {
+void kit_harness_run(void) {
     kit_uart_init();
     kit_timer_init();
     kit_frame_parser_init(&parser, rx_buffer, sizeof rx_buffer);
@@ -97,3 +98,11 @@ int main(void) {
         }
     }
 }
+
+/* Boards whose SDK owns main() (ESP-IDF) define KIT_HARNESS_NO_MAIN and call kit_harness_run. */
+#ifndef KIT_HARNESS_NO_MAIN
+int main(void) {
+    kit_harness_run();
+    return 0;
+}
+#endif

@@ -31,8 +31,24 @@ const Flash = z.discriminatedUnion('method', [
   z.strictObject({ method: z.literal('qemu'), machine: z.string(), icountShift: z.number().int().min(0).max(10) }),
   /** Not flashed: run as a native process. */
   z.strictObject({ method: z.literal('native') }),
-  z.strictObject({ method: z.literal('esptool'), chip: z.string() }),
+  /**
+   * Built and flashed by ESP-IDF v5 (kit flash writes an ESP-IDF project, idf.py does the rest).
+   * `chip` is both esptool's chip and ESP-IDF's IDF_TARGET; `baud` is esptool's while flashing
+   * (idf.py -b), not the harness's UART (that is serial.baud).
+   */
+  z.strictObject({ method: z.literal('esptool'), chip: z.string().regex(/^esp32[a-z0-9]*$/), baud: z.number().int().positive().default(460800) }),
 ]);
+
+/** What kit's ESP-IDF project generator (src/device/esp-idf/) needs beyond the rest of the board. */
+const EspIdf = z.strictObject({
+  /** The UART the protocol owns: 0 is the one wired to a dev board's USB-serial bridge. */
+  uart: z.number().int().min(0).max(2),
+  /**
+   * ESP-IDF's own share of the app image (startup, FreeRTOS, the UART driver, newlib, esp_timer):
+   * an allowance added to codegen's figure when sizing the app partition.
+   */
+  runtimeBytes: bytes,
+});
 
 export const BoardSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
@@ -49,7 +65,9 @@ export const BoardSchema = z.strictObject({
   toolchain: Toolchain,
   flash: Flash,
   serial: z.strictObject({ baud: z.number().int().positive() }),
-});
+  /** Boards built with ESP-IDF (flash method esptool), where it is required. */
+  espIdf: EspIdf.optional(),
+}).refine((b) => b.flash.method !== 'esptool' || b.espIdf !== undefined, { message: 'a board flashed with esptool needs an espIdf block', path: ['espIdf'] });
 
 export type Board = z.infer<typeof BoardSchema> & {
   /** The JSON file it came from. */

@@ -30,13 +30,23 @@ export interface FirmwareBuild {
   command: string[];
 }
 
-const FIRMWARE = join(PACKAGE_ROOT, 'firmware');
-const HARNESS_SOURCES = ['harness/main.c', 'harness/replies.c', 'protocol/crc32.c', 'protocol/frame.c'];
-const INCLUDE_DIRS = ['harness', 'protocol', 'uart', 'timer'];
+export const FIRMWARE = join(PACKAGE_ROOT, 'firmware');
+/** The portable harness, relative to FIRMWARE (the ESP-IDF project generator lists the same). */
+export const HARNESS_SOURCES = ['harness/main.c', 'harness/replies.c', 'protocol/crc32.c', 'protocol/frame.c'];
+export const INCLUDE_DIRS = ['harness', 'protocol', 'uart', 'timer'];
 
 export function buildCommand(opts: BuildOptions): { board: Board; file: string; command: string[] } {
   const board = typeof opts.board === 'string' ? loadBoard(opts.board) : opts.board;
   const tc = board.toolchain;
+  if (board.flash.method === 'esptool') {
+    // ESP-IDF owns the build (startup, FreeRTOS, drivers, linker scripts): see src/device/esp-idf/.
+    throw new KitError(
+      'board-unsupported',
+      'device',
+      `${board.name} firmware is built by ESP-IDF, not by one compiler run`,
+      'run kit flash <project> --port <serial port>: it writes an ESP-IDF project and runs idf.py',
+    );
+  }
   if (!tc.output) {
     throw new KitError(
       'board-unsupported',

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { KitError } from '../../src/errors.js';
@@ -67,4 +67,8 @@ test('bad input: existing run without --resume, NaN loss, unknown model, missing
   assert.ok(checkpointWeights(out).equals(saved), 'a failed run touched the saved checkpoint');
   await assert.rejects(train({ ...base(), out: tmpDir('x'), model: 'resnet99' }), (e: KitError) => e.code === 'unknown-model');
   await assert.rejects(train({ ...base(), out: tmpDir('y'), data: join(data, 'nope') }), (e: KitError) => e.code === 'missing-dataset');
+  // An output folder that cannot be created (its parent is a file; root ignores permission bits).
+  const file = join(tmpDir('z'), 'a-file');
+  writeFileSync(file, '');
+  await assert.rejects(train({ ...base(), out: join(file, 'run') }), (e: KitError) => e.code === 'unwritable-output' && /ENOTDIR/.test(e.message));
 });

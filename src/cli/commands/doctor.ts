@@ -48,7 +48,7 @@ export function registerDoctor(program: Command): void {
             if (!v) missing++;
             return v ? `${tool} ok` : `${tool} MISSING`;
           });
-          const buildable = board.toolchain.output ? '' : ' (kit cannot build for it yet)';
+          const buildable = board.flash.method === 'esptool' ? ' (kit flash --port builds and flashes it with ESP-IDF)' : '';
           out(`  ${name.padEnd(15)} ${parts.join(', ')}${buildable}`);
         }
         if (missing) out('install the emulated board\'s tools on Debian/Ubuntu with: bash .ci/setup');

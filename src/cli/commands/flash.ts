@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { readCodegenManifest } from '../../codegen/codegen-manifest.js';
 import { loadBoard } from '../../device/boards.js';
 import { buildFirmware } from '../../device/build.js';
+import { flashWithEspIdf } from '../../device/esp-idf/flash.js';
 import { runCommand } from '../run-command.js';
 
 /** Where kit flash puts the firmware of a generated project; kit verify looks there. */
@@ -15,10 +16,17 @@ export function registerFlash(program: Command): void {
     .command('flash')
     .description('build the firmware (harness + generated model) and put it on the board')
     .argument('<project>', 'a C project written by kit codegen')
+    .option('-p, --port <path>', 'serial port of a real board (esp32, esp32s3), e.g. /dev/ttyUSB0')
     .action(
-      runCommand(async (project: string) => {
+      runCommand(async (project: string, flags: { port?: string }) => {
         const manifest = readCodegenManifest(project);
         const board = loadBoard(manifest.board);
+        if (board.flash.method === 'esptool') {
+          // ESP-IDF builds it (src/device/esp-idf/): kit writes the project and runs idf.py.
+          await flashWithEspIdf({ project, board, manifest, port: flags.port, log: (line) => process.stdout.write(`${line}\n`) });
+          process.stdout.write(`flashed ${board.name} on ${flags.port}: next, kit verify ${project} --port ${flags.port}\n`);
+          return;
+        }
         const build = await buildFirmware({ board, modelDir: project, outDir: firmwareDir(project) });
         process.stdout.write(`built ${build.file} for ${board.name}\n`);
         if (board.flash.method === 'qemu' || board.flash.method === 'native') {
