@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { KitError } from '../../src/errors.js';
 import { dtypeBytes, numElements, type Graph, type TensorData } from '../../src/ir/graph.js';
 import { Interpreter } from '../../src/ir/interpreter.js';
 
@@ -31,16 +30,7 @@ export function missing(...commands: string[]): string | false {
   return gone.length ? `needs ${gone.join(', ')}` : false;
 }
 
-/** assert.throws/rejects matcher: a one-line KitError with this code (and message). */
-export function kitError(code: string, message?: RegExp) {
-  return (e: unknown) => {
-    assert.ok(e instanceof KitError, `expected a KitError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    if (message) assert.match(e.message, message);
-    assert.ok(!e.format().includes('\n'), `not one line: ${e.format()}`);
-    return true;
-  };
-}
+export { kitError } from '../kit-error.js';
 
 export interface CompileOptions {
   cc?: string;

@@ -10,7 +10,6 @@ import { after } from 'node:test';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import * as tar from 'tar';
-import { KitError } from '../../src/errors.js';
 import { CIFAR10_CLASSES, IMAGE_BYTES, type LabelledImages } from '../../src/data/types.js';
 
 /** A fresh temp folder, removed when the test file ends. */
@@ -130,16 +129,7 @@ export function tarGz(file: string, cwd: string, entries: string[]): string {
   return file;
 }
 
-/** An assert.throws/rejects matcher for a one-line KitError with this code and message pattern. */
-export function kitError(code: string, message?: RegExp) {
-  return (e: unknown) => {
-    assert.ok(e instanceof KitError, `expected a KitError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    if (message) assert.match(e.message, message);
-    assert.ok(!e.format().includes('\n'), `not one line: ${e.format()}`);
-    return true;
-  };
-}
+export { kitError } from '../kit-error.js';
 
 export function assertSameImages(actual: LabelledImages, expected: LabelledImages): void {
   assert.equal(actual.count, expected.count);

@@ -1,10 +1,8 @@
-import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import { KitError } from '../../src/errors.js';
 
 export function tmpDir(tag: string): string {
   const dir = mkdtempSync(join(tmpdir(), `kit-device-${tag}-`));
@@ -12,16 +10,7 @@ export function tmpDir(tag: string): string {
   return dir;
 }
 
-/** assert.rejects/throws matcher: a one-line KitError with this code (and message). */
-export function kitError(code: string, message?: RegExp) {
-  return (e: unknown) => {
-    assert.ok(e instanceof KitError, `expected a KitError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    if (message) assert.match(e.message, message);
-    assert.ok(!e.format().includes('\n'), `not one line: ${e.format()}`);
-    return true;
-  };
-}
+export { kitError } from '../kit-error.js';
 
 /** The reason to skip when a command is missing, else false. */
 export function missing(...commands: string[]): string | false {

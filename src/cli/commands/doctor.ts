@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
 import { knownBoards, loadBoard, type Board } from '../../device/boards.js';
+import { optionalImport } from '../../util/optional-import.js';
 import { runCommand } from '../run-command.js';
 
 /** First line of `<tool> --version`, or undefined when the tool is not on PATH. */
@@ -17,14 +18,6 @@ function needs(board: Board): string[] {
   return tools;
 }
 
-async function optionalPackage(name: string): Promise<boolean> {
-  try {
-    await import(name);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export function registerDoctor(program: Command): void {
   program
@@ -34,11 +27,11 @@ export function registerDoctor(program: Command): void {
       runCommand(async () => {
         const out = (s: string) => process.stdout.write(`${s}\n`);
         out('training backends');
-        out(`  tfjs-node-gpu   ${(await optionalPackage('@tensorflow/tfjs-node-gpu')) ? 'installed' : 'not installed (optional: GPU training)'}`);
-        out(`  tfjs-node       ${(await optionalPackage('@tensorflow/tfjs-node')) ? 'installed' : 'not installed (optional)'}`);
+        out(`  tfjs-node-gpu   ${(await optionalImport('@tensorflow/tfjs-node-gpu')) ? 'installed' : 'not installed (optional: GPU training)'}`);
+        out(`  tfjs-node       ${(await optionalImport('@tensorflow/tfjs-node')) ? 'installed' : 'not installed (optional)'}`);
         out('  wasm            always available');
         out('serial');
-        out(`  serialport      ${(await optionalPackage('serialport')) ? 'loads' : 'MISSING: run npm install'}`);
+        out(`  serialport      ${(await optionalImport('serialport')) ? 'loads' : 'MISSING: run npm install'}`);
         let missing = 0;
         out('boards');
         for (const name of knownBoards()) {

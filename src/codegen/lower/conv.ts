@@ -7,24 +7,14 @@
 import type { TensorSpec } from '../../ir/graph.js';
 import type { Conv2dAttrs } from '../../ops/conv2d.js';
 import type { ConvDenseIntParams } from '../../ops/common/conv-dense.js';
+import type { ConvGeometry } from '../../ops/common/conv-geometry.js';
 import { window2d } from '../../ops/common/window.js';
 import { dtypeRange } from '../../quantize/schemes.js';
 import { thousands } from '../c-format.js';
 import { checkClamp, checkInt32, expect8bit, headroom, unsupported } from './checks.js';
 import { ctypeOf, suffixOf, type CArray, type LowerContext, type LoweredLayer } from './types.js';
 
-interface Geometry {
-  inH: number;
-  inW: number;
-  inC: number;
-  kH: number;
-  kW: number;
-  strideH: number;
-  strideW: number;
-  padTop: number;
-  padLeft: number;
-  outH: number;
-  outW: number;
+interface Geometry extends ConvGeometry {
   outC: number;
 }
 

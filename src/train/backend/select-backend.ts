@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { KitError } from '../../errors.js';
 import { loadNativeAddon } from './native-addon.js';
 import { registerWasmConvFilterGrad } from './wasm-conv-filter-grad.js';
+import { optionalImport } from '../../util/optional-import.js';
 
 export type BackendChoice = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'native' | 'wasm' | 'cpu';
 export const BACKEND_CHOICES: BackendChoice[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'];
@@ -14,15 +15,8 @@ export interface SelectedBackend {
   note?: string;
 }
 
-/** Loads a package only if it is installed: tfjs-node(-gpu) cannot be a hard dependency. */
-async function tryImport(pkg: string): Promise<boolean> {
-  try {
-    await import(pkg);
-    return true;
-  } catch {
-    return false;
-  }
-}
+// tfjs-node(-gpu) cannot be a hard dependency: their install downloads libtensorflow.
+const tryImport = optionalImport;
 
 async function useTensorflow(pkg: string, backend: string, label: string): Promise<SelectedBackend | undefined> {
   if (!(await tryImport(pkg))) return undefined;
