@@ -1,14 +1,13 @@
 import { KitError } from '../errors.js';
-import type { Graph, TensorData } from '../ir/graph.js';
-import { Interpreter } from '../ir/interpreter.js';
+import type { Graph } from '../ir/graph.js';
+import { numElements } from '../ir/graph.js';
+import { runImages, runImagesSync, type RunOptions, type RunResult } from './parallel-eval.js';
 import type { LabelledSet, ProgressFn } from './types.js';
 
-/** Index of the largest value; ties go to the first, as in tf.argMax and the C code. */
-export function argmax(data: ArrayLike<number>, offset = 0, length = data.length - offset): number {
-  let best = 0;
-  for (let i = 1; i < length; i++) if (data[offset + i] > data[offset + best]) best = i;
-  return best;
-}
+export { argmax } from './parallel-eval.js';
+
+/** Options of the parallel evaluations (thread count, small-set threshold). */
+export type ParallelOptions = Omit<RunOptions, 'onProgress'>;
 
 export interface EvaluationResult {
   count: number;
@@ -18,31 +17,48 @@ export interface EvaluationResult {
   predictions: Uint8Array;
 }
 
-function checkSet(set: LabelledSet, pixelsPerImage: number): void {
+function checkSet(set: LabelledSet, graph: Graph): void {
+  const pixelsPerImage = numElements(graph.tensors[graph.inputs[0]]?.shape ?? []);
   if (set.labels.length < set.count || set.images.length < set.count * pixelsPerImage) {
     throw new KitError('eval-size', 'quantize', `evaluation set has ${set.labels.length} labels and ${set.images.length} bytes for ${set.count} images`);
   }
 }
 
-/** Top-1 accuracy of a graph (float or quantized) on labelled images. */
-export function evaluateGraph(graph: Graph, set: LabelledSet, onProgress?: ProgressFn): EvaluationResult {
-  const interp = new Interpreter(graph);
-  const n = interp.inputLength;
-  checkSet(set, n);
-  const predictions = new Uint8Array(set.count);
+const evaluateProgress = (onProgress?: ProgressFn) => onProgress && ((done: number, total: number) => onProgress({ phase: 'evaluate', done, total }));
+
+function evaluation(r: RunResult, set: LabelledSet): EvaluationResult {
+  const predictions = r.classes[0];
   let correct = 0;
-  for (let i = 0; i < set.count; i++) {
-    predictions[i] = argmax(interp.run(set.images.subarray(i * n, (i + 1) * n)));
-    if (predictions[i] === set.labels[i]) correct++;
-    onProgress?.({ phase: 'evaluate', done: i + 1, total: set.count });
-  }
+  for (let i = 0; i < set.count; i++) if (predictions[i] === set.labels[i]) correct++;
   return { count: set.count, correct, top1: set.count ? correct / set.count : 0, predictions };
+}
+
+/** Top-1 accuracy of a graph (float or quantized) on labelled images, in the calling thread. */
+export function evaluateGraph(graph: Graph, set: LabelledSet, onProgress?: ProgressFn): EvaluationResult {
+  checkSet(set, graph);
+  return evaluation(runImagesSync({ graphs: [graph] }, set.images, set.count, evaluateProgress(onProgress)), set);
+}
+
+/** evaluateGraph on worker threads (identical result; in-thread for small sets or one thread). */
+export async function evaluateGraphParallel(graph: Graph, set: LabelledSet, onProgress?: ProgressFn, options: ParallelOptions = {}): Promise<EvaluationResult> {
+  checkSet(set, graph);
+  return evaluation(await runImages({ graphs: [graph] }, set.images, set.count, { ...options, onProgress: evaluateProgress(onProgress) }), set);
+}
+
+function needQuantized(graph: Graph): void {
+  if (graph.kind !== 'quantized') throw new KitError('not-quantized', 'quantize', 'evaluateQuantized needs a quantized graph');
 }
 
 /** Top-1 accuracy of the quantized (integer) model on labelled images: what the device should get. */
 export function evaluateQuantized(graph: Graph, images: Uint8Array, labels: Uint8Array, onProgress?: ProgressFn): EvaluationResult {
-  if (graph.kind !== 'quantized') throw new KitError('not-quantized', 'quantize', 'evaluateQuantized needs a quantized graph');
+  needQuantized(graph);
   return evaluateGraph(graph, { images, labels, count: labels.length }, onProgress);
+}
+
+/** evaluateQuantized on worker threads (identical result). */
+export async function evaluateQuantizedParallel(graph: Graph, images: Uint8Array, labels: Uint8Array, onProgress?: ProgressFn, options: ParallelOptions = {}): Promise<EvaluationResult> {
+  needQuantized(graph);
+  return evaluateGraphParallel(graph, { images, labels, count: labels.length }, onProgress, options);
 }
 
 export interface Comparison {
@@ -55,36 +71,31 @@ export interface Comparison {
   sqnrDb: Map<string, number | null>;
 }
 
+const compareSpec = (floatGraph: Graph, quantGraph: Graph) => ({ graphs: [floatGraph, quantGraph], sqnr: true });
+
 /**
- * Run the float and the integer graph side by side on labelled images: accuracies, top-1 agreement,
- * and the SQNR of every activation (float value vs. dequantized integer value), summed over images.
+ * The comparison from per-image results. The SQNR sums are reduced here, per tensor in image
+ * order, whichever thread computed which image: the same bits for any thread count.
  */
-export function compareGraphs(floatGraph: Graph, quantGraph: Graph, set: LabelledSet, onProgress?: ProgressFn): Comparison {
-  const f = new Interpreter(floatGraph);
-  const q = new Interpreter(quantGraph);
-  const n = f.inputLength;
-  checkSet(set, n);
-  const ids = q.activations();
-  const signal = new Float64Array(ids.length);
-  const noise = new Float64Array(ids.length);
-  const scales = ids.map((id) => quantGraph.tensors[id].quant!);
+function comparison(r: RunResult, set: LabelledSet): Comparison {
+  const [pf, pq] = r.classes;
   let floatCorrect = 0;
   let quantCorrect = 0;
   let agree = 0;
   for (let i = 0; i < set.count; i++) {
-    const img = set.images.subarray(i * n, (i + 1) * n);
-    const pf = argmax(f.run(img));
-    const pq = argmax(q.run(img));
-    if (pf === set.labels[i]) floatCorrect++;
-    if (pq === set.labels[i]) quantCorrect++;
-    if (pf === pq) agree++;
-    ids.forEach((id, t) => {
-      const fv = f.value(id);
-      const qv = q.value(id);
-      const { scale, zeroPoint } = scales[t];
-      accumulate(fv, qv, scale[0], zeroPoint[0], signal, noise, t);
-    });
-    onProgress?.({ phase: 'evaluate', done: i + 1, total: set.count });
+    if (pf[i] === set.labels[i]) floatCorrect++;
+    if (pq[i] === set.labels[i]) quantCorrect++;
+    if (pf[i] === pq[i]) agree++;
+  }
+  const { ids, signal: perImageSignal, noise: perImageNoise } = r.sqnr!;
+  const layers = ids.length;
+  const signal = new Float64Array(layers);
+  const noise = new Float64Array(layers);
+  for (let i = 0; i < set.count; i++) {
+    for (let t = 0; t < layers; t++) {
+      signal[t] += perImageSignal[i * layers + t];
+      noise[t] += perImageNoise[i * layers + t];
+    }
   }
   const count = Math.max(set.count, 1);
   return {
@@ -96,15 +107,19 @@ export function compareGraphs(floatGraph: Graph, quantGraph: Graph, set: Labelle
   };
 }
 
-function accumulate(fv: TensorData, qv: TensorData, scale: number, zp: number, signal: Float64Array, noise: Float64Array, t: number): void {
-  let s = 0;
-  let e = 0;
-  for (let k = 0; k < fv.length; k++) {
-    const x = fv[k];
-    const d = x - (qv[k] - zp) * scale;
-    s += x * x;
-    e += d * d;
-  }
-  signal[t] += s;
-  noise[t] += e;
+/**
+ * Run the float and the integer graph side by side on labelled images: accuracies, top-1 agreement,
+ * and the SQNR of every activation (float value vs. dequantized integer value), summed over images.
+ * In the calling thread; compareGraphsParallel gives the same result on worker threads.
+ */
+export function compareGraphs(floatGraph: Graph, quantGraph: Graph, set: LabelledSet, onProgress?: ProgressFn): Comparison {
+  checkSet(set, floatGraph);
+  return comparison(runImagesSync(compareSpec(floatGraph, quantGraph), set.images, set.count, evaluateProgress(onProgress)), set);
+}
+
+/** compareGraphs on worker threads: bit-identical accuracies and SQNR for any thread count. */
+export async function compareGraphsParallel(floatGraph: Graph, quantGraph: Graph, set: LabelledSet, onProgress?: ProgressFn, options: ParallelOptions = {}): Promise<Comparison> {
+  checkSet(set, floatGraph);
+  const r = await runImages(compareSpec(floatGraph, quantGraph), set.images, set.count, { ...options, onProgress: evaluateProgress(onProgress) });
+  return comparison(r, set);
 }

@@ -3,7 +3,18 @@ import { join } from 'node:path';
 import { loadDataset } from '../../data/load-dataset.js';
 import { sampleImages } from '../../data/sample.js';
 import { KitError } from '../../errors.js';
-import { CALIBRATION_METHODS, SCHEME_NAMES, quantizeModel, renderReport, saveQuantized, type CalibrationMethod } from '../../quantize/index.js';
+import {
+  CALIBRATION_METHODS,
+  SCHEME_NAMES,
+  buildReport,
+  quantizeModel,
+  renderReport,
+  saveQuantized,
+  type CalibrationMethod,
+  type Progress,
+  type QuantizeModelResult,
+} from '../../quantize/index.js';
+import { compareGraphsParallel } from '../../quantize/evaluate.js';
 import { parseNumber, parsePositiveInt } from '../parse.js';
 import { phaseProgress } from '../progress-bar.js';
 import { runCommand } from '../run-command.js';
@@ -31,7 +42,7 @@ export function registerQuantize(program: Command): void {
     .option('--method <name>', `calibration: ${CALIBRATION_METHODS.join(', ')}`, 'minmax')
     .option('--percentile <p>', 'for --method percentile', parseNumber)
     .option('-d, --data <path>', 'CIFAR-10 dataset (as for kit train)', 'data')
-    .option('--eval <n>', 'test images for the float vs integer report (default: the whole test set)', parsePositiveInt)
+    .option('--eval <n>', 'test images for the float vs integer report (default: the whole test set; run on every core, or on $KIT_EVAL_THREADS threads)', parsePositiveInt)
     .option('-o, --out <dir>', 'output folder (default <model>/<scheme>)')
     .option('--seed <n>', 'seed for the calibration and evaluation samples', parsePositiveInt, 1)
     .action(
@@ -43,16 +54,25 @@ export function registerQuantize(program: Command): void {
         const calib = sampleImages(ds.train, flags.calib, flags.seed);
         const evalSet = sampleImages(ds.test, flags.eval, flags.seed);
         const progress = phaseProgress();
-        const result = await quantizeModel({
-          modelDir,
-          scheme: flags.scheme,
-          bits: flags.bits,
-          calibImages: { images: calib.images, count: calib.count, split: 'train' },
-          calibMethod: flags.method as CalibrationMethod,
-          percentile: flags.percentile,
-          evalSet: { images: evalSet.images, labels: evalSet.labels, count: evalSet.count },
-          onProgress: (p) => progress.update(p.phase, p.done, p.total),
-        }).finally(() => progress.stop());
+        const onProgress = (p: Progress) => progress.update(p.phase, p.done, p.total);
+        let result: QuantizeModelResult;
+        try {
+          result = await quantizeModel({
+            modelDir,
+            scheme: flags.scheme,
+            bits: flags.bits,
+            calibImages: { images: calib.images, count: calib.count, split: 'train' },
+            calibMethod: flags.method as CalibrationMethod,
+            percentile: flags.percentile,
+            onProgress,
+          });
+          // The float vs integer comparison on worker threads (KIT_EVAL_THREADS, default every
+          // core): the same figures, bit for bit, as quantizeModel's in-thread evaluation.
+          const comparison = await compareGraphsParallel(result.floatGraph, result.graph, evalSet, onProgress);
+          result = { ...result, report: buildReport(result.floatGraph, result.graph, result.report.calibration, comparison) };
+        } finally {
+          progress.stop();
+        }
         const out = flags.out ?? join(modelDir, flags.scheme);
         await saveQuantized(out, result);
         process.stdout.write(`${renderReport(result.report)}\n`);

@@ -1,7 +1,6 @@
 import type { Graph } from '../../ir/graph.js';
-import { Interpreter } from '../../ir/interpreter.js';
-import { argmax } from '../../quantize/evaluate.js';
-import { IMAGE_BYTES, type LabelledImages } from '../../data/types.js';
+import { runImages, runImagesSync, type RunOptions, type RunResult, type RunSpec } from '../../quantize/parallel-eval.js';
+import type { LabelledImages } from '../../data/types.js';
 
 export interface HostReference {
   /** Integer logits of every image, as bytes (int8 reinterpreted), image after image. */
@@ -12,25 +11,27 @@ export interface HostReference {
   floatClass?: Uint8Array;
 }
 
+const referenceSpec = (graph: Graph, floatGraph: Graph | undefined): RunSpec => ({
+  graphs: floatGraph ? [graph, floatGraph] : [graph],
+  keepOutputs: [true, false],
+});
+
+function reference(r: RunResult): HostReference {
+  return { logits: r.outputs[0]!, outputBytes: r.outputBytes[0], intClass: r.classes[0], floatClass: r.classes[1] };
+}
+
 /** What the board must reproduce: the integer reference interpreter's logits for every image. */
 export function hostReference(graph: Graph, floatGraph: Graph | undefined, set: LabelledImages, onProgress?: (done: number, total: number) => void): HostReference {
-  const interp = new Interpreter(graph);
-  const floatInterp = floatGraph && new Interpreter(floatGraph);
-  let outputBytes = 0;
-  let logits = new Uint8Array(0);
-  const intClass = new Uint8Array(set.count);
-  const floatClass = floatInterp ? new Uint8Array(set.count) : undefined;
-  for (let i = 0; i < set.count; i++) {
-    const image = set.images.subarray(i * IMAGE_BYTES, (i + 1) * IMAGE_BYTES);
-    const out = interp.run(image);
-    if (i === 0) {
-      outputBytes = out.byteLength;
-      logits = new Uint8Array(outputBytes * set.count);
-    }
-    logits.set(new Uint8Array(out.buffer, out.byteOffset, out.byteLength), i * outputBytes);
-    intClass[i] = argmax(out);
-    if (floatInterp && floatClass) floatClass[i] = argmax(floatInterp.run(image));
-    onProgress?.(i + 1, set.count);
-  }
-  return { logits, outputBytes, intClass, floatClass };
+  return reference(runImagesSync(referenceSpec(graph, floatGraph), set.images, set.count, onProgress));
+}
+
+/** hostReference on worker threads (identical bytes; in-thread for small sets or one thread). */
+export async function hostReferenceParallel(
+  graph: Graph,
+  floatGraph: Graph | undefined,
+  set: LabelledImages,
+  onProgress?: (done: number, total: number) => void,
+  options: Omit<RunOptions, 'onProgress'> = {},
+): Promise<HostReference> {
+  return reference(await runImages(referenceSpec(graph, floatGraph), set.images, set.count, { ...options, onProgress }));
 }

@@ -5,7 +5,7 @@ import type { Graph } from '../../ir/graph.js';
 import { KIT_VERSION } from '../../version.js';
 import type { Board } from '../boards.js';
 import { openDevices, type OpenDevice } from './devices.js';
-import { hostReference } from './reference.js';
+import { hostReferenceParallel } from './reference.js';
 import { percentile } from './stats.js';
 
 export interface VerifyOptions {
@@ -79,7 +79,7 @@ const MAX_MISMATCHES = 20;
  */
 export async function verifyOnDevice(opts: VerifyOptions): Promise<VerifyReport> {
   const { set } = opts;
-  const ref = hostReference(opts.graph, opts.floatGraph, set, (done, total) => opts.onProgress?.({ phase: 'reference', done, total }));
+  const ref = await hostReferenceParallel(opts.graph, opts.floatGraph, set, (done, total) => opts.onProgress?.({ phase: 'reference', done, total }));
   const devices = await openDevices({
     board: opts.board,
     ports: opts.ports,
