@@ -69,7 +69,7 @@ export function createTrainReporter(log: (line: string) => void = (l) => process
       case 'epoch-end':
         bar?.stop();
         bar = undefined;
-        log(`${epochLabel} loss ${e.record.loss.toFixed(4)} acc ${pct(e.record.accuracy)} val ${pct(e.record.valAccuracy)}${e.best ? ' (best, saved)' : ''} in ${formatDuration(e.record.seconds)}`);
+        log(`${epochLabel} loss ${e.record.loss.toFixed(4)} acc ${pct(e.record.accuracy)} ${e.record.valAccuracy === null ? '(saved)' : `val ${pct(e.record.valAccuracy)}${e.best ? ' (best, saved)' : ''}`} in ${formatDuration(e.record.seconds)}`);
         return;
       case 'checkpoint':
         return;
@@ -79,7 +79,11 @@ export function createTrainReporter(log: (line: string) => void = (l) => process
         log(`stopped at epoch ${e.epoch + 1}, step ${e.step}: checkpoint saved; run the same command with --resume to continue`);
         return;
       case 'done':
-        log(`test accuracy ${pct(e.manifest.testAccuracy)} (best validation ${pct(e.manifest.valAccuracy)} at epoch ${e.manifest.bestEpoch})`);
+        log(
+          e.manifest.valAccuracy === null
+            ? `test accuracy ${pct(e.manifest.testAccuracy)} (last epoch, ${e.manifest.bestEpoch}; no validation set)`
+            : `test accuracy ${pct(e.manifest.testAccuracy)} (best validation ${pct(e.manifest.valAccuracy)} at epoch ${e.manifest.bestEpoch})`,
+        );
         return;
     }
   };

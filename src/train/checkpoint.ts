@@ -12,7 +12,8 @@ const EpochRecord = z.object({
   epoch: z.number(),
   loss: z.number(),
   accuracy: z.number(),
-  valAccuracy: z.number(),
+  /** null when the run holds out no validation set. */
+  valAccuracy: z.number().nullable(),
   seconds: z.number(),
   lr: z.number(),
 });
@@ -29,7 +30,7 @@ export const TrainState = z.object({
   step: z.number(),
   running: z.object({ lossSum: z.number(), correct: z.number(), seen: z.number(), seconds: z.number() }),
   history: z.array(EpochRecord),
-  best: z.object({ epoch: z.number(), valAccuracy: z.number() }).nullable(),
+  best: z.object({ epoch: z.number(), valAccuracy: z.number().nullable() }).nullable(),
   optimizer: z.array(z.object({ name: z.string(), shape: z.array(z.number()) })),
 });
 export type TrainState = z.infer<typeof TrainState>;

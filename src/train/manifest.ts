@@ -33,9 +33,10 @@ export const TrainManifest = z.object({
     augmentation: z.string(),
   }),
   backend: z.string(),
-  history: z.array(z.object({ epoch: z.number(), loss: z.number(), accuracy: z.number(), valAccuracy: z.number(), seconds: z.number(), lr: z.number() })),
+  history: z.array(z.object({ epoch: z.number(), loss: z.number(), accuracy: z.number(), valAccuracy: z.number().nullable(), seconds: z.number(), lr: z.number() })),
   bestEpoch: z.number(),
-  valAccuracy: z.number(),
+  /** null when the run held out no validation set; the output is then the last epoch. */
+  valAccuracy: z.number().nullable(),
   testAccuracy: z.number(),
   trainSeconds: z.number(),
 });
@@ -65,7 +66,7 @@ export function writeManifest(out: string, m: ManifestInput): TrainManifest {
     classes: m.dataset.classes,
     dataset: { source: m.dataset.source, ...m.counts },
     recipe: {
-      optimizer: 'adam',
+      optimizer: m.recipe.schedule === 'one-cycle' ? 'adam (beta1 cycled 0.95-0.85-0.95)' : 'adam',
       epochs: m.recipe.epochs,
       batch: m.recipe.batch,
       lr: m.recipe.lr,
@@ -76,7 +77,7 @@ export function writeManifest(out: string, m: ManifestInput): TrainManifest {
     backend: m.backend,
     history: m.state.history,
     bestEpoch: m.state.best?.epoch ?? 0,
-    valAccuracy: m.state.best?.valAccuracy ?? 0,
+    valAccuracy: m.state.best?.valAccuracy ?? null,
     testAccuracy: m.testAccuracy,
     trainSeconds: m.state.history.reduce((s, h) => s + h.seconds, 0),
   };

@@ -15,7 +15,7 @@ import { Rng } from '../util/rng.js';
 import { selectBackend, type BackendChoice } from './backend/select-backend.js';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type EpochRecord, type TrainState } from './checkpoint.js';
 import { evaluateAccuracy } from './evaluate.js';
-import { learningRateAt } from './lr-schedule.js';
+import { beta1At, learningRateAt } from './lr-schedule.js';
 import { writeManifest, type TrainManifest } from './manifest.js';
 import { saveLayersModel } from './model-io.js';
 
@@ -94,7 +94,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
   if (!(recipe.lr > 0)) throw new KitError('bad-option', 'train', `--lr must be positive, got ${recipe.lr}`, 'e.g. --lr 0.001');
 
-  const optimizer = tf.train.adam(recipe.lr);
+  const optimizer = tf.train.adam(recipe.lr, beta1At(recipe, 0, 1));
   let model: tfl.LayersModel;
   let state: Omit<TrainState, 'optimizer'>;
   if (opts.resume) {
@@ -154,7 +154,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const labels = new Int32Array(idx.length);
       for (let i = 0; i < idx.length; i++) labels[i] = split.train.labels[idx[i]];
       const lr = learningRateAt(recipe, state.epoch * stepsPerEpoch + state.step, totalSteps);
-      (optimizer as unknown as { learningRate: number }).learningRate = lr;
+      const globalStep = state.epoch * stepsPerEpoch + state.step;
+      (optimizer as unknown as { learningRate: number; beta1: number }).learningRate = lr;
+      (optimizer as unknown as { learningRate: number; beta1: number }).beta1 = beta1At(recipe, globalStep, totalSteps);
 
       let correctT: tf.Tensor | undefined;
       const lossT = tf.tidy(() => {
@@ -189,7 +191,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       await new Promise((r) => setImmediate(r));
     }
 
-    const valAccuracy = await evaluateAccuracy(model, split.val, table);
+    // Without a validation set (--val 0, as PyTorch recipes train on all 50,000 images) the output
+    // model is simply the last epoch's.
+    const valAccuracy = split.val.count > 0 ? await evaluateAccuracy(model, split.val, table) : null;
     const record: EpochRecord = {
       epoch: state.epoch + 1,
       loss: state.running.lossSum / state.running.seen,
@@ -199,7 +203,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       lr: learningRateAt(recipe, (state.epoch + 1) * stepsPerEpoch - 1, totalSteps),
     };
     state.history.push(record);
-    const isBest = !state.best || valAccuracy > state.best.valAccuracy;
+    const isBest = !state.best || valAccuracy === null || state.best.valAccuracy === null || valAccuracy > state.best.valAccuracy;
     if (isBest) {
       state.best = { epoch: record.epoch, valAccuracy };
       await saveLayersModel(model, out);

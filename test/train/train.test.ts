@@ -56,6 +56,21 @@ test('a run stopped mid-epoch and resumed ends bit-for-bit where the uninterrupt
   assert.equal(b.testAccuracy, a.testAccuracy);
 });
 
+test('--val 0 trains on every image and outputs the last epoch', async () => {
+  const out = tmpDir('noval');
+  const result = await train({ ...base(), out, valFraction: 0 });
+  assert.ok(result.completed);
+  const m = readManifest(out);
+  assert.equal(m.dataset.train, 160);
+  assert.equal(m.dataset.val, 0);
+  assert.equal(m.valAccuracy, null);
+  assert.equal(m.bestEpoch, 2);
+  assert.deepEqual(m.history.map((h) => h.valAccuracy), [null, null]);
+  // The output model is the final checkpoint's.
+  const outFile = readdirSync(out).find((f) => f.startsWith('weights.'))!;
+  assert.ok(readFileSync(join(out, outFile)).equals(checkpointWeights(out)));
+});
+
 test('bad input: existing run without --resume, NaN loss, unknown model, missing data', async () => {
   const out = tmpDir('bad');
   await train({ ...base(), out, stopAfterSteps: 1 });

@@ -34,7 +34,7 @@ export function registerTrain(program: Command): void {
     .option('--lr <x>', 'peak learning rate (default: the model\'s recipe)', parseNumber)
     .option('--seed <n>', 'seed for initialization, split, shuffling and augmentation', parsePositiveInt, 1)
     .option('--backend <name>', `compute backend: ${BACKEND_CHOICES.join(', ')}`, 'auto')
-    .option('--val <fraction>', 'fraction of the training set held out for validation', parseNumber, 0.1)
+    .option('--val <fraction>', 'fraction of the training set held out for validation (0: train on all of it, keep the last epoch)', parseNumber, 0.1)
     .option('--resume', 'continue the run in --out from its last checkpoint')
     .option('--limit-train <n>', 'use only the first N training images (smoke runs)', parsePositiveInt)
     .option('--limit-test <n>', 'use only the first N test images', parsePositiveInt)
@@ -43,7 +43,7 @@ export function registerTrain(program: Command): void {
         if (!BACKEND_CHOICES.includes(flags.backend as BackendChoice)) {
           throw new KitError('bad-option', 'cli', `unknown backend '${flags.backend}'`, `choose one of: ${BACKEND_CHOICES.join(', ')}`);
         }
-        if (!(flags.val > 0 && flags.val < 1)) throw new KitError('bad-option', 'cli', `--val must be between 0 and 1, got ${flags.val}`, 'e.g. --val 0.1');
+        if (!(flags.val >= 0 && flags.val < 1)) throw new KitError('bad-option', 'cli', `--val must be at least 0 and below 1, got ${flags.val}`, 'e.g. --val 0.1, or --val 0 for no validation set');
         const controller = new AbortController();
         let interrupts = 0;
         const onSigint = () => {
