@@ -14,7 +14,7 @@ const MODEL = join(ROOT, 'test', 'fixtures', 'resnet8');
 const ds = loadDataset(join(ROOT, 'test', 'fixtures', 'cifar10-sample'));
 
 /** Measured on the sample when the model was bundled, less a margin of about two images. */
-const FLOAT_MEASURED = 0.835;
+const FLOAT_MEASURED = 0.865;
 const FLOAT_FLOOR = FLOAT_MEASURED - 0.01;
 
 for (const [scheme, maxDrop] of [['int8', 0.02], ['uint8', 0.03]] as const) {
