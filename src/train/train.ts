@@ -153,10 +153,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       augmentBatch(split.train, idx, table, new Rng(seed, state.epoch, state.step), xBuf);
       const labels = new Int32Array(idx.length);
       for (let i = 0; i < idx.length; i++) labels[i] = split.train.labels[idx[i]];
-      const lr = learningRateAt(recipe, state.epoch * stepsPerEpoch + state.step, totalSteps);
       const globalStep = state.epoch * stepsPerEpoch + state.step;
-      (optimizer as unknown as { learningRate: number; beta1: number }).learningRate = lr;
-      (optimizer as unknown as { learningRate: number; beta1: number }).beta1 = beta1At(recipe, globalStep, totalSteps);
+      const lr = learningRateAt(recipe, globalStep, totalSteps);
+      // tfjs's Adam reads both fields on every step, so the schedule can set them in place.
+      const adam = optimizer as unknown as { learningRate: number; beta1: number };
+      adam.learningRate = lr;
+      adam.beta1 = beta1At(recipe, globalStep, totalSteps);
 
       let correctT: tf.Tensor | undefined;
       const lossT = tf.tidy(() => {
