@@ -4,7 +4,7 @@ import type { Graph } from '../ir/graph.js';
 import { describeFiles } from '../ir/hash.js';
 import type { SourceFile } from '../ir/schema.js';
 import { calibrate, checkCalibrationOptions, DEFAULT_PERCENTILE, type CalibrationMethod } from './calibrate.js';
-import { compareGraphs } from './evaluate.js';
+import { compareGraphs, compareGraphsParallel } from './evaluate.js';
 import { loadTrainedModel, type KitManifest } from './load-trained-model.js';
 import { quantizeGraph } from './quantize-graph.js';
 import { buildReport, type QuantizationReport } from './report.js';
@@ -54,12 +54,16 @@ export function quantizeLayersModel(model: tfl.LayersModel, normalization: Norma
   const ranges = calibrate(floatGraph, options.calibImages, scheme, { method, percentile: options.percentile, onProgress: options.onProgress });
   const graph = quantizeGraph(floatGraph, ranges, scheme);
   const comparison = options.evalSet ? compareGraphs(floatGraph, graph, options.evalSet, options.onProgress) : undefined;
-  const calibration = {
+  return { graph, floatGraph, report: buildReport(floatGraph, graph, calibrationOf(options), comparison) };
+}
+
+function calibrationOf(options: QuantizeOptions) {
+  const method = options.calibMethod ?? 'minmax';
+  return {
     method,
     images: options.calibImages.count,
     ...(method === 'percentile' ? { percentile: options.percentile ?? DEFAULT_PERCENTILE } : {}),
   };
-  return { graph, floatGraph, report: buildReport(floatGraph, graph, calibration, comparison) };
 }
 
 /** `kit quantize`: load a trained model folder, calibrate, quantize, and optionally evaluate. */
@@ -70,8 +74,11 @@ export async function quantizeModel(options: QuantizeModelOptions): Promise<Quan
   const { model, kit, files } = await loadTrainedModel(options.modelDir);
   try {
     const source = await describeFiles(files);
-    const result = quantizeLayersModel(model, kit.normalization, options);
-    return { ...result, kit, source };
+    const { graph, floatGraph } = quantizeLayersModel(model, kit.normalization, { ...options, evalSet: undefined });
+    // The float vs integer comparison runs on worker threads (KIT_EVAL_THREADS, default every
+    // core): the same figures, bit for bit, as quantizeLayersModel's in-thread evaluation.
+    const comparison = options.evalSet ? await compareGraphsParallel(floatGraph, graph, options.evalSet, options.onProgress) : undefined;
+    return { graph, floatGraph, report: buildReport(floatGraph, graph, calibrationOf(options), comparison), kit, source };
   } finally {
     model.dispose();
   }

@@ -3,18 +3,7 @@ import { join } from 'node:path';
 import { loadDataset } from '../../data/load-dataset.js';
 import { sampleImages } from '../../data/sample.js';
 import { KitError } from '../../errors.js';
-import {
-  CALIBRATION_METHODS,
-  SCHEME_NAMES,
-  buildReport,
-  quantizeModel,
-  renderReport,
-  saveQuantized,
-  type CalibrationMethod,
-  type Progress,
-  type QuantizeModelResult,
-} from '../../quantize/index.js';
-import { compareGraphsParallel } from '../../quantize/evaluate.js';
+import { CALIBRATION_METHODS, SCHEME_NAMES, quantizeModel, renderReport, saveQuantized, type CalibrationMethod } from '../../quantize/index.js';
 import { parseNumber, parsePositiveInt } from '../parse.js';
 import { phaseProgress } from '../progress-bar.js';
 import { runCommand } from '../run-command.js';
@@ -54,25 +43,16 @@ export function registerQuantize(program: Command): void {
         const calib = sampleImages(ds.train, flags.calib, flags.seed);
         const evalSet = sampleImages(ds.test, flags.eval, flags.seed);
         const progress = phaseProgress();
-        const onProgress = (p: Progress) => progress.update(p.phase, p.done, p.total);
-        let result: QuantizeModelResult;
-        try {
-          result = await quantizeModel({
-            modelDir,
-            scheme: flags.scheme,
-            bits: flags.bits,
-            calibImages: { images: calib.images, count: calib.count, split: 'train' },
-            calibMethod: flags.method as CalibrationMethod,
-            percentile: flags.percentile,
-            onProgress,
-          });
-          // The float vs integer comparison on worker threads (KIT_EVAL_THREADS, default every
-          // core): the same figures, bit for bit, as quantizeModel's in-thread evaluation.
-          const comparison = await compareGraphsParallel(result.floatGraph, result.graph, evalSet, onProgress);
-          result = { ...result, report: buildReport(result.floatGraph, result.graph, result.report.calibration, comparison) };
-        } finally {
-          progress.stop();
-        }
+        const result = await quantizeModel({
+          modelDir,
+          scheme: flags.scheme,
+          bits: flags.bits,
+          calibImages: { images: calib.images, count: calib.count, split: 'train' },
+          calibMethod: flags.method as CalibrationMethod,
+          percentile: flags.percentile,
+          evalSet: { images: evalSet.images, labels: evalSet.labels, count: evalSet.count },
+          onProgress: (p) => progress.update(p.phase, p.done, p.total),
+        }).finally(() => progress.stop());
         const out = flags.out ?? join(modelDir, flags.scheme);
         await saveQuantized(out, result);
         process.stdout.write(`${renderReport(result.report)}\n`);
