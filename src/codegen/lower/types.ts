@@ -37,6 +37,8 @@ export interface KernelSpec {
 
 export interface ParamsStruct {
   type: string;
+  /** The C typedef of `type`, for ops that declare their struct themselves (kit_layers.h holds it). */
+  decl?: string;
   name: string;
   fields: { name: string; value: string }[];
 }
