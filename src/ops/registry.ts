@@ -8,6 +8,7 @@ import { depthwiseConv2d } from './depthwise-conv2d/index.js';
 import { flatten } from './flatten.js';
 import { globalAvgPool } from './global-avg-pool.js';
 import { maxPool2d } from './max-pool2d.js';
+import { mean } from './mean/index.js';
 import { normalizeInput } from './normalize-input.js';
 import { padOp } from './pad/index.js';
 import { relu } from './relu.js';
@@ -25,6 +26,7 @@ const OPS: readonly OpDef<any, any>[] = [
   globalAvgPool,
   flatten,
   padOp,
+  mean,
 ];
 
 const byName = new Map(OPS.map((op) => [op.name, op]));

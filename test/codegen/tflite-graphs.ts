@@ -7,6 +7,7 @@
 import type { Graph } from '../../src/ir/graph.js';
 import { activationRange, type Activation } from '../../src/ops/common/activation.js';
 import { depthwiseGeometry } from '../../src/ops/depthwise-conv2d/geometry.js';
+import { meanGeometry } from '../../src/ops/mean/index.js';
 import { getOp } from '../../src/ops/registry.js';
 import { quantizeMultiplier } from '../../src/quantize/fixed-point.js';
 import type { SchemeName } from '../../src/quantize/schemes.js';
@@ -65,6 +66,13 @@ export class TfliteGraphBuilder extends GraphBuilder {
     const q = this.tensors[x].quant!;
     const out = this.shape(x).map((d, i) => d + paddings[i][0] + paddings[i][1]);
     return this.derived('pad', [x], [], out, { scale: q.scale[0], zeroPoint: q.zeroPoint[0] }, { paddings });
+  }
+
+  /** mean over `axes`; `same` keeps the input's quantization (TFLite Micro's division path). */
+  mean(x: string, axes: number[], keepDims: boolean, same: boolean): string {
+    const q = this.tensors[x].quant!;
+    const out = meanGeometry('test', this.shape(x), { axes, keepDims }).out;
+    return this.derived('mean', [x], [], out, same ? { scale: q.scale[0], zeroPoint: q.zeroPoint[0] } : this.outQuant(), { axes, keepDims });
   }
 
   depthwise(x: string, o: DepthwiseOptions = {}): string {
@@ -153,4 +161,21 @@ export function padActivationsGraph(scheme: SchemeName, edge: Edge, seed: number
   x = b.pad(x, [[1, 0], [0, 1], [0, 0]]); // 5x5x7
   const d = b.fuse(b.dense(b.flatten(x), { outC: 9 }), 'relu6');
   return b.build(b.fuse(b.dense(d, { outC: 5 }), 'relu_n1_to_1'));
+}
+
+/**
+ * mean: over H and W dropping them (global average pooling as TFLite writes it), over one axis
+ * keeping it, with the same quantization in and out (truncating division) and with requantization,
+ * negative axes.
+ */
+export function meanGraph(scheme: SchemeName, edge: Edge, seed: number): Graph {
+  const b = new TfliteGraphBuilder(scheme, seed);
+  const end = (e: Edge) => (e === 'low' ? b.qmin : b.qmax);
+  const input = b.lut(b.input([6, 5, 7]), end(edge));
+  const x = b.conv(input, { outC: 8, zeroPoint: end(edge === 'low' ? 'high' : 'low') });
+  const d1 = b.dense(b.mean(x, [0, 1], false, false), { outC: 5 }); // [8], requantized
+  const m = b.mean(x, [1], true, true); // [6, 1, 8], same quantization: truncating division
+  const d2 = b.dense(b.flatten(b.mean(m, [-1, 0], true, false)), { outC: 5 }); // [1, 1, 1]
+  const d3 = b.dense(b.flatten(b.mean(m, [2], false, true)), { outC: 5 }); // [6, 1]
+  return b.build(b.add(b.add(d1, d2), d3));
 }
