@@ -12,6 +12,7 @@ import { mean } from './mean/index.js';
 import { normalizeInput } from './normalize-input.js';
 import { padOp } from './pad/index.js';
 import { relu } from './relu.js';
+import { softmax } from './softmax/index.js';
 
 /** Every op kit knows. Adding an op: write src/ops/<op>.ts and add one line here. */
 const OPS: readonly OpDef<any, any>[] = [
@@ -27,6 +28,7 @@ const OPS: readonly OpDef<any, any>[] = [
   flatten,
   padOp,
   mean,
+  softmax,
 ];
 
 const byName = new Map(OPS.map((op) => [op.name, op]));

@@ -9,6 +9,7 @@ import { activationRange, type Activation } from '../../src/ops/common/activatio
 import { depthwiseGeometry } from '../../src/ops/depthwise-conv2d/geometry.js';
 import { meanGeometry } from '../../src/ops/mean/index.js';
 import { getOp } from '../../src/ops/registry.js';
+import { softmaxOutputQuant } from '../../src/ops/softmax/index.js';
 import { quantizeMultiplier } from '../../src/quantize/fixed-point.js';
 import type { SchemeName } from '../../src/quantize/schemes.js';
 import { GraphBuilder, type Edge } from './graphs.js';
@@ -73,6 +74,17 @@ export class TfliteGraphBuilder extends GraphBuilder {
     const q = this.tensors[x].quant!;
     const out = meanGeometry('test', this.shape(x), { axes, keepDims }).out;
     return this.derived('mean', [x], [], out, same ? { scale: q.scale[0], zeroPoint: q.zeroPoint[0] } : this.outQuant(), { axes, keepDims });
+  }
+
+  /** Softmax over the last axis, output quantized as TFLite requires. */
+  softmax(x: string, beta: number): string {
+    return this.derived('softmax', [x], [], this.shape(x), softmaxOutputQuant(this.scheme), { beta });
+  }
+
+  /** Change a tensor's scale (the integer parameters of conv/dense nodes here do not depend on it). */
+  rescale(x: string, scale: number): string {
+    this.tensors[x].quant!.scale = [scale];
+    return x;
   }
 
   depthwise(x: string, o: DepthwiseOptions = {}): string {
@@ -178,4 +190,19 @@ export function meanGraph(scheme: SchemeName, edge: Edge, seed: number): Graph {
   const d2 = b.dense(b.flatten(b.mean(m, [-1, 0], true, false)), { outC: 5 }); // [1, 1, 1]
   const d3 = b.dense(b.flatten(b.mean(m, [2], false, true)), { outC: 5 }); // [6, 1]
   return b.build(b.add(b.add(d1, d2), d3));
+}
+
+/**
+ * softmax: many rows of 7 with a coarse input scale (differences below diff_min give the type's
+ * minimum), the last axis of a vector with a fine scale, and beta != 1.
+ */
+export function softmaxGraph(scheme: SchemeName, edge: Edge, seed: number): Graph {
+  const b = new TfliteGraphBuilder(scheme, seed);
+  const end = (e: Edge) => (e === 'low' ? b.qmin : b.qmax);
+  const input = b.lut(b.input([4, 5, 3]), end(edge));
+  const rows = b.softmax(b.rescale(b.conv(input, { outC: 7, zeroPoint: end(edge) }), 0.5), 1); // 20 rows, radius 31
+  const d = b.dense(b.flatten(rows), { outC: 10 });
+  const s1 = b.softmax(b.rescale(d, 0.03), 1);
+  const s2 = b.softmax(b.rescale(b.dense(s1, { outC: 6 }), 0.11), 0.5);
+  return b.build(s2);
 }
