@@ -2,6 +2,7 @@ import { KitError } from '../errors.js';
 import type { OpDef } from './op.js';
 import { add } from './add.js';
 import { avgPool2d } from './avg-pool2d.js';
+import { concat } from './concat/index.js';
 import { conv2d } from './conv2d.js';
 import { dense } from './dense.js';
 import { depthwiseConv2d } from './depthwise-conv2d/index.js';
@@ -11,6 +12,7 @@ import { maxPool2d } from './max-pool2d.js';
 import { mean } from './mean/index.js';
 import { normalizeInput } from './normalize-input.js';
 import { padOp } from './pad/index.js';
+import { quantizeOp } from './quantize-op/index.js';
 import { relu } from './relu.js';
 import { softmax } from './softmax/index.js';
 
@@ -29,6 +31,8 @@ const OPS: readonly OpDef<any, any>[] = [
   padOp,
   mean,
   softmax,
+  concat,
+  quantizeOp,
 ];
 
 const byName = new Map(OPS.map((op) => [op.name, op]));

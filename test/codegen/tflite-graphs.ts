@@ -6,6 +6,7 @@
  */
 import type { Graph } from '../../src/ir/graph.js';
 import { activationRange, type Activation } from '../../src/ops/common/activation.js';
+import { concatGeometry } from '../../src/ops/concat/index.js';
 import { depthwiseGeometry } from '../../src/ops/depthwise-conv2d/geometry.js';
 import { meanGeometry } from '../../src/ops/mean/index.js';
 import { getOp } from '../../src/ops/registry.js';
@@ -85,6 +86,24 @@ export class TfliteGraphBuilder extends GraphBuilder {
   rescale(x: string, scale: number): string {
     this.tensors[x].quant!.scale = [scale];
     return x;
+  }
+
+  /** concat along `axis`; the output quantized like input `like` (copied), or at random (all requantized). */
+  concat(xs: string[], axis: number, like?: string): string {
+    const shapes = xs.map((x) => this.shape(x));
+    const out = concatGeometry('test', shapes, axis).out;
+    const q = like ? this.tensors[like].quant! : undefined;
+    return this.derived('concat', xs, [], out, q ? { scale: q.scale[0], zeroPoint: q.zeroPoint[0] } : this.outQuant(), { axis });
+  }
+
+  /** quantize to new parameters (or the same ones: the identity requantization). */
+  quantize(x: string, out?: { scale: number; zeroPoint: number }): string {
+    return this.derived('quantize', [x], [], this.shape(x), out ?? this.outQuant(), {});
+  }
+
+  quantOf(x: string): { scale: number; zeroPoint: number } {
+    const q = this.tensors[x].quant!;
+    return { scale: q.scale[0], zeroPoint: q.zeroPoint[0] };
   }
 
   depthwise(x: string, o: DepthwiseOptions = {}): string {
@@ -205,4 +224,24 @@ export function softmaxGraph(scheme: SchemeName, edge: Edge, seed: number): Grap
   const s1 = b.softmax(b.rescale(d, 0.03), 1);
   const s2 = b.softmax(b.rescale(b.dense(s1, { outC: 6 }), 0.11), 0.5);
   return b.build(s2);
+}
+
+/**
+ * concat along channels (one input copied, two requantized), columns (both requantized) and rows
+ * (both copied), and quantize to other parameters (coarser: clamping at the type's ends), to
+ * finer ones (a left shift), and to the same ones.
+ */
+export function concatQuantizeGraph(scheme: SchemeName, edge: Edge, seed: number): Graph {
+  const b = new TfliteGraphBuilder(scheme, seed);
+  const end = (e: Edge) => (e === 'low' ? b.qmin : b.qmax);
+  const input = b.lut(b.input([5, 4, 3]), end(edge));
+  const c1 = b.conv(input, { outC: 6, zeroPoint: end(edge) });
+  const c2 = b.conv(input, { outC: 5, kernel: [1, 1] });
+  const x = b.concat([c1, c2, input], -1, c1); // [5, 4, 14]
+  const coarse = b.quantize(x, { scale: b.quantOf(x).scale * 3.7, zeroPoint: end(edge === 'low' ? 'high' : 'low') });
+  const fine = b.quantize(coarse, { scale: b.quantOf(coarse).scale / 2.5, zeroPoint: b.randomZeroPoint() }); // multiplier > 1
+  const y = b.concat([x, fine], 1); // [5, 8, 14]
+  const same = b.quantize(y, b.quantOf(y));
+  const z = b.concat([y, same], 0, y); // [10, 8, 14], both copied
+  return b.build(b.dense(b.globalAvgPool(z), { outC: 4 }));
 }
