@@ -26,6 +26,8 @@ export interface OpDef<A = unknown, P = unknown> {
    * Where the output's quantization comes from: calibration, the first input's (ops that only move or
    * select values, for which TFLite requires equal input and output parameters), or `outputRange`.
    */
+  /** The output is the input's bytes in another shape (flatten, reshape): code generation aliases them. */
+  readonly aliasesInput?: boolean;
   readonly outputQuant: 'calibrated' | 'same-as-input' | 'fixed-range' | 'fixed';
   /** For 'fixed-range' ops: the exact real range of the output, known without calibration. */
   outputRange?(attrs: A): { min: number; max: number };

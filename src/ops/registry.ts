@@ -14,6 +14,7 @@ import { normalizeInput } from './normalize-input.js';
 import { padOp } from './pad/index.js';
 import { quantizeOp } from './quantize-op/index.js';
 import { relu } from './relu.js';
+import { reshape } from './reshape/index.js';
 import { softmax } from './softmax/index.js';
 
 /** Every op kit knows. Adding an op: write src/ops/<op>.ts and add one line here. */
@@ -33,9 +34,15 @@ const OPS: readonly OpDef<any, any>[] = [
   softmax,
   concat,
   quantizeOp,
+  reshape,
 ];
 
 const byName = new Map(OPS.map((op) => [op.name, op]));
+
+/** Ops whose output is stored in their input's bytes (the memory plan aliases them). */
+export function aliasingOps(): Set<string> {
+  return new Set(OPS.filter((op) => op.aliasesInput).map((op) => op.name));
+}
 
 export function opNames(): string[] {
   return [...byName.keys()];

@@ -101,6 +101,10 @@ export class TfliteGraphBuilder extends GraphBuilder {
     return this.derived('quantize', [x], [], this.shape(x), out ?? this.outQuant(), {});
   }
 
+  reshape(x: string, shape: number[]): string {
+    return this.derived('reshape', [x], [], shape, this.quantOf(x), { shape });
+  }
+
   quantOf(x: string): { scale: number; zeroPoint: number } {
     const q = this.tensors[x].quant!;
     return { scale: q.scale[0], zeroPoint: q.zeroPoint[0] };
@@ -228,7 +232,7 @@ export function softmaxGraph(scheme: SchemeName, edge: Edge, seed: number): Grap
 
 /**
  * concat along channels (one input copied, two requantized), columns (both requantized) and rows
- * (both copied), and quantize to other parameters (coarser: clamping at the type's ends), to
+ * (both copied), reshapes (aliased), and quantize to other parameters (coarser: clamping at the type's ends), to
  * finer ones (a left shift), and to the same ones.
  */
 export function concatQuantizeGraph(scheme: SchemeName, edge: Edge, seed: number): Graph {
@@ -243,5 +247,6 @@ export function concatQuantizeGraph(scheme: SchemeName, edge: Edge, seed: number
   const y = b.concat([x, fine], 1); // [5, 8, 14]
   const same = b.quantize(y, b.quantOf(y));
   const z = b.concat([y, same], 0, y); // [10, 8, 14], both copied
-  return b.build(b.dense(b.globalAvgPool(z), { outC: 4 }));
+  const r = b.reshape(b.reshape(z, [16, 5, 14]), [10, 112]); // stored in z's bytes
+  return b.build(b.dense(b.reshape(b.mean(r, [0], false, false), [112]), { outC: 4 }));
 }
