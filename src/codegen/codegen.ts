@@ -1,11 +1,13 @@
 /**
  * `kit codegen QUANTIZED_DIR --board B --out DIR`: generate the C project, then (when the board's
- * cross compiler is installed) compile it to measure the code exactly and re-check the budget.
+ * cross compiler is installed) compile it to measure the code exactly, build the firmware to measure
+ * the harness's flash, RAM and stack, and re-check the budget.
  */
 import { generateC, ioBytes, type GenerateOptions, type Generated } from './generate.js';
 import type { MemoryPlan } from './memory-plan.js';
 import { renderCodegenReport } from './report.js';
 import { codeSizes, computeSizes, type SizeReport, tooLarge } from './sizes.js';
+import { measureHarness } from './harness-size.js';
 import { measureObjects } from './toolchain.js';
 
 export interface CodegenOptions {
@@ -35,7 +37,8 @@ export async function codegen(options: CodegenOptions): Promise<CodegenResult> {
   const objects = options.measure === false ? undefined : await measureObjects(gen.board, gen.outDir);
   if (objects) {
     const code = codeSizes(gen.layers, gen.kernelNames, objects);
-    const measured = computeSizes(gen.board, gen.layers, gen.plan, code, gen.kernelNames, ioBytes(gen.graph));
+    const harness = await measureHarness(gen.board, gen.outDir, objects);
+    const measured = computeSizes(gen.board, gen.layers, gen.plan, code, gen.kernelNames, ioBytes(gen.graph), harness);
     if (!measured.report.fits) throw tooLarge(gen.modelName, measured.report, []);
     const moved = [...measured.placement.arraySections.keys()].join() !== [...gen.placement.arraySections.keys()].join() || measured.placement.arenaSection !== gen.placement.arenaSection;
     // Measured code moved the boundary between flash and a region: write the files again to match.

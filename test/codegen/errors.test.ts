@@ -51,7 +51,7 @@ describe('budgets', () => {
     const outDir = join(tmpDir('too-large'), 'out');
     await assert.rejects(
       generateC({ graph: resnetSeed(), board: 'esp32', outDir, modelName: 'resnet_seed' }),
-      kitError('model-too-large', /resnet_seed does not fit esp32: flash: 10,[\d,]+ bytes needed \(weights 10,[\d,]+ \+ code [\d,]+ \(estimate\) \+ harness [\d,]+\) but esp32 has 4,194,304/),
+      kitError('model-too-large', /resnet_seed does not fit esp32: flash: 10,[\d,]+ bytes needed \(weights 10,[\d,]+ \+ code [\d,]+ \(estimate\) \+ harness [\d,]+ \(allowance\)\) but esp32 has 4,194,304/),
     );
     assert.ok(!existsSync(outDir), 'nothing written');
     assert.throws(
@@ -89,7 +89,7 @@ describe('budgets', () => {
 
   test('RAM that does not fit and no region to spill to: refused with the RAM numbers', () => {
     const board = { ...loadBoard('esp32'), name: 'tiny-ram', memory: { flash: { bytes: 1 << 20 }, ram: { bytes: 1024 }, regions: [] } };
-    assert.throws(() => prepareCodegen(small(), board), kitError('model-too-large', /RAM: [\d,]+ bytes needed \(arena [\d,]+ \+ scratch [\d,]+ \+ harness [\d,]+ \+ stack [\d,]+\) but tiny-ram leaves 1,024/));
+    assert.throws(() => prepareCodegen(small(), board), kitError('model-too-large', /RAM: [\d,]+ bytes needed \(arena [\d,]+ \+ scratch [\d,]+ \+ harness [\d,]+ \(allowance\) \+ stack [\d,]+\) but tiny-ram leaves 1,024/));
   });
 });
 

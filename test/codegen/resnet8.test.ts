@@ -153,6 +153,12 @@ describe('codegen(): the CLI entry point', () => {
       assert.match(text, /measured with arm-none-eabi-size/);
       assert.ok(s.flash.code > 2000 && s.flash.code < 40_000, `${s.flash.code}`);
       assert.equal(s.flash.measuredConstants, s.flash.weights, 'the computed constant bytes are exactly what the objects hold');
+      // The harness measured from the linked firmware, not the allowances (4,096 B flash, 512 B stack).
+      assert.deepEqual(s.harness, { measured: true, source: 'arm-none-eabi-gcc firmware measured with arm-none-eabi-size and -fstack-usage' });
+      assert.ok(s.flash.harness > 1000 && s.flash.harness < 16_000, `harness flash ${s.flash.harness}`);
+      assert.ok(s.ram.harness >= 3072 + 15 && s.ram.harness < 8192, `harness RAM ${s.ram.harness}: at least one INFER frame`);
+      assert.ok(s.ram.stack > 0 && s.ram.stack < 2048, `stack ${s.ram.stack}`);
+      assert.match(text, /\+ harness [\d,]+ \(measured\) =/);
     }
   });
 });
