@@ -11,9 +11,9 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Board } from '../device/boards.js';
-import { buildFirmware } from '../device/build.js';
+import { buildCommand } from '../device/build.js';
 import { commandExists, sizeToolFor, type ObjectSizes } from './toolchain.js';
 
 export interface HarnessSizes {
@@ -28,17 +28,29 @@ export interface HarnessSizes {
 const FLASH_SECTION = /^\.(vectors|text|rodata|ARM\.exidx|ARM\.extab|init|fini|data)/;
 const RAM_SECTION = /^\.(data|bss)/;
 
-export async function measureHarness(board: Board, modelDir: string, model: ObjectSizes): Promise<HarnessSizes | undefined> {
+function run(command: string[]): Promise<string> {
+  return new Promise((done, fail) =>
+    execFile(command[0], command.slice(1), { maxBuffer: 16 << 20 }, (err, stdout, stderr) => (err ? fail(new Error(`${command[0]}: ${stderr.trim().split('\n')[0] ?? err.message}`)) : done(stdout))),
+  );
+}
+
+/**
+ * `model` measures the model's objects, which measureObjects left in `objectsDir`: the firmware links
+ * them instead of compiling the model again (megabytes of weights take minutes to compile).
+ */
+export async function measureHarness(board: Board, modelDir: string, model: ObjectSizes, objectsDir: string): Promise<HarnessSizes | undefined> {
   const tc = board.toolchain;
   if (!tc.linkerScript || !tc.output || board.flash.method === 'esptool') return undefined;
   const sizeTool = sizeToolFor(tc.compiler);
   if (!commandExists(tc.compiler) || !commandExists(sizeTool)) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'kit-harness-size-'));
   try {
-    const build = await buildFirmware({ board, modelDir, outDir: dir, cflags: ['-fstack-usage'] });
-    const listing = await new Promise<string>((resolve, reject) =>
-      execFile(sizeTool, ['-A', '-d', build.file], (err, stdout) => (err ? reject(err) : resolve(stdout))),
-    );
+    // The firmware command kit flash runs, with the model's objects in place of its sources.
+    const build = buildCommand({ board, modelDir, outDir: dir, cflags: ['-fstack-usage'] });
+    const model_ = resolve(modelDir);
+    const command = build.command.map((a) => (a.endsWith('.c') && dirname(a) === model_ ? join(objectsDir, basename(a).replace(/\.c$/, '.o')) : a));
+    await run(command);
+    const listing = await run([sizeTool, '-A', '-d', build.file]);
     const regions = board.memory.regions.flatMap((r) => (r.section ? [r.section] : []));
     let flash = 0;
     let ram = 0;
