@@ -23,6 +23,8 @@ STD = (0.247, 0.243, 0.261)
 
 
 class ConvBn(nn.Module):
+    # Padding kernel // 2 on every side: the same shapes, parameters and MACs as Keras' 'same'
+    # (which pads only bottom and right in the stride-2 convolutions).
     def __init__(self, cin, cout, kernel, stride, relu):
         super().__init__()
         self.conv = nn.Conv2d(cin, cout, kernel, stride, padding=kernel // 2, bias=True)
