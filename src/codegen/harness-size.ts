@@ -47,8 +47,8 @@ export async function measureHarness(board: Board, modelDir: string, model: Obje
   try {
     // The firmware command kit flash runs, with the model's objects in place of its sources.
     const build = buildCommand({ board, modelDir, outDir: dir, cflags: ['-fstack-usage'] });
-    const model_ = resolve(modelDir);
-    const command = build.command.map((a) => (a.endsWith('.c') && dirname(a) === model_ ? join(objectsDir, basename(a).replace(/\.c$/, '.o')) : a));
+    const modelPath = resolve(modelDir);
+    const command = build.command.map((a) => (a.endsWith('.c') && dirname(a) === modelPath ? join(objectsDir, basename(a).replace(/\.c$/, '.o')) : a));
     await run(command);
     const listing = await run([sizeTool, '-A', '-d', build.file]);
     const regions = board.memory.regions.flatMap((r) => (r.section ? [r.section] : []));
