@@ -122,7 +122,7 @@ export function prepareCodegen(
   const modelName = options.modelName ?? 'model';
   const { report, placement } = computeSizes(board, layers, plan, code, kernelNames, io);
   if (!report.fits) {
-    const fitsOn = boardsThatFit(board.name, (b) => computeSizes(b, layers, plan, code, kernelNames, io).report.fits);
+    const fitsOn = boardsThatFit(board.name, (b) => computeSizes(b, layers, plan, code, kernelNames, io).report);
     throw tooLarge(modelName, report, fitsOn);
   }
   for (const l of layers) for (const a of l.arrays) a.section = placement.arraySections.get(a.name);
