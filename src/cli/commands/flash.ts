@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { readCodegenManifest } from '../../codegen/codegen-manifest.js';
+import { FLASHABLE_FORMATS } from '../../codegen/formats.js';
+import { KitError } from '../../errors.js';
 import { loadBoard } from '../../device/boards.js';
 import { buildFirmware } from '../../device/build.js';
 import { flashWithEspIdf } from '../../device/esp-idf/flash.js';
@@ -20,6 +22,11 @@ export function registerFlash(program: Command): void {
     .action(
       runCommand(async (project: string, flags: { port?: string }) => {
         const manifest = readCodegenManifest(project);
+        const format = manifest.layout ?? 'c';
+        if (!FLASHABLE_FORMATS.includes(format)) {
+          const tool = format === 'arduino' ? 'the Arduino IDE or arduino-cli (it is a library with an example sketch)' : 'PlatformIO (pio run -t upload)';
+          throw new KitError('format-not-flashable', 'device', `${project} is a ${format} project, which kit flash does not build`, `build it with ${tool}, or run kit codegen with --format c to get a folder kit flash and kit verify take`);
+        }
         const board = loadBoard(manifest.board);
         if (board.flash.method === 'esptool') {
           // ESP-IDF builds it (src/device/esp-idf/): kit writes the project and runs idf.py.
