@@ -18,9 +18,10 @@ export function registerFlash(program: Command): void {
     .command('flash')
     .description('build the firmware (harness + generated model) and put it on the board')
     .argument('<project>', 'a C project written by kit codegen')
-    .option('-p, --port <path>', 'serial port of a real board (esp32, esp32s3), e.g. /dev/ttyUSB0')
+    .option('-p, --port <path>', 'serial port of a real board (esp32, esp32s3, ...), e.g. /dev/ttyUSB0')
+    .option('--image <dir>', 'ESP32 boards: flash this ESP-IDF build folder (flasher_args.json) over serial with esptool-js, without ESP-IDF')
     .action(
-      runCommand(async (project: string, flags: { port?: string }) => {
+      runCommand(async (project: string, flags: { port?: string; image?: string }) => {
         const manifest = readCodegenManifest(project);
         const format = manifest.layout ?? 'c';
         if (!FLASHABLE_FORMATS.includes(format)) {
@@ -30,7 +31,7 @@ export function registerFlash(program: Command): void {
         const board = loadBoard(manifest.board);
         if (board.flash.method === 'esptool') {
           // ESP-IDF builds it (src/device/esp-idf/): kit writes the project and runs idf.py.
-          await flashWithEspIdf({ project, board, manifest, port: flags.port, log: (line) => process.stdout.write(`${line}\n`) });
+          await flashWithEspIdf({ project, board, manifest, port: flags.port, image: flags.image, log: (line) => process.stdout.write(`${line}\n`) });
           process.stdout.write(`flashed ${board.name} on ${flags.port}: next, kit verify ${project} --port ${flags.port}\n`);
           return;
         }
