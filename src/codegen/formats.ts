@@ -96,8 +96,9 @@ export function renderFormat(format: ProjectFormat, p: Prepared, templates: Temp
       break;
     }
     case 'platformio': {
-      // Sized (and refused when too big) for the 4 MB of flash both envs' boards carry.
-      const plan = planPartitions(loadBoard(PLATFORMIO_SIZING_BOARD), p.sizes.flash.total);
+      // Refused when too big for the 4 MB of flash both envs' boards carry; the app gets all of it,
+      // since the Arduino core's share is larger than ESP-IDF's (which is what the allowance is for).
+      const plan = planPartitions(loadBoard(PLATFORMIO_SIZING_BOARD), p.sizes.flash.total, { fillFlash: true });
       files.set('platformio.ini', templates.render('formats/platformio.ini.hbs', { ...ctx, appBytes: plan.appBytes.toLocaleString('en-US') }));
       files.set('partitions.csv', partitionsCsv(plan, 'esp32dev and esp32-c3-devkitm-1', 'kit codegen --format platformio'));
       files.set('sdkconfig.defaults', templates.render('formats/platformio-sdkconfig.defaults.hbs', ctx));

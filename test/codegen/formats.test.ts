@@ -307,7 +307,7 @@ describe('--format platformio', () => {
     assert.match(readFileSync(join(gen.projectDir, 'CMakeLists.txt'), 'utf8'), /^include\(\$ENV\{IDF_PATH\}\/tools\/cmake\/project\.cmake\)\nproject\(kit_tiny_net\)$/m);
     assert.match(readFileSync(join(gen.outDir, 'CMakeLists.txt'), 'utf8'), /^idf_component_register\(SRCS \$\{app_sources\}\)$/m);
     const csv = readFileSync(join(gen.projectDir, 'partitions.csv'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
-    assert.deepEqual(csv, ['nvs, data, nvs, 0x9000, 0x6000,', 'phy_init, data, phy, 0xf000, 0x1000,', 'factory, app, factory, 0x10000, 0x60000,']);
+    assert.deepEqual(csv, ['nvs, data, nvs, 0x9000, 0x6000,', 'phy_init, data, phy, 0xf000, 0x1000,', 'factory, app, factory, 0x10000, 0x3f0000,']);
     assert.match(readFileSync(join(gen.projectDir, 'sdkconfig.defaults'), 'utf8'), /^CONFIG_PARTITION_TABLE_CUSTOM_FILENAME="partitions.csv"$/m);
   });
 

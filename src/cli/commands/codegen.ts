@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { codegen, FORMATS, type ProjectFormat } from '../../codegen/index.js';
+import { codegen, FORMATS, libraryName, type ProjectFormat } from '../../codegen/index.js';
 import { writeCodegenManifest } from '../../codegen/codegen-manifest.js';
 import { runCommand } from '../run-command.js';
 
@@ -30,16 +30,16 @@ export function registerCodegen(program: Command): void {
           layout: flags.format,
         });
         process.stdout.write(`${result.report()}\n`);
-        process.stdout.write(`${NEXT[flags.format](outDir)}\n`);
+        process.stdout.write(`${NEXT[flags.format](outDir, libraryName(result.generated.modelName))}\n`);
       }),
     );
 }
 
 /** What to do with each format's folder. */
-const NEXT: Record<ProjectFormat, (dir: string) => string> = {
+const NEXT: Record<ProjectFormat, (dir: string, lib: string) => string> = {
   c: (dir) => `C project written to ${dir}; next: kit flash ${dir}`,
-  cmake: (dir) => `CMake library written to ${dir}: add_subdirectory() it and link its target; kit flash ${dir} works too`,
-  'esp-idf-component': (dir) => `ESP-IDF component written to ${dir}: put it in an app's components/ folder (see its CMakeLists.txt); kit flash ${dir} works too`,
-  arduino: (dir) => `Arduino library written to ${dir}: copy it to your sketchbook's libraries/ folder and open its example`,
+  cmake: (dir, lib) => `CMake library written to ${dir}: add_subdirectory() it and link target ${lib}; kit flash ${dir} works too`,
+  'esp-idf-component': (dir, lib) => `ESP-IDF component written to ${dir}: put it in an app as components/${lib} (a component is named after its folder); kit flash ${dir} works too`,
+  arduino: (dir, lib) => `Arduino library written to ${dir}: copy it to libraries/${lib} in your sketchbook and open File > Examples > ${lib}`,
   platformio: (dir) => `PlatformIO project written to ${dir}: pio run -d ${dir} -e esp32dev-arduino -t upload -t monitor`,
 };

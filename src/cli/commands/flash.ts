@@ -25,8 +25,8 @@ export function registerFlash(program: Command): void {
         const manifest = readCodegenManifest(project);
         const format = manifest.layout ?? 'c';
         if (!FLASHABLE_FORMATS.includes(format)) {
-          const tool = format === 'arduino' ? 'the Arduino IDE or arduino-cli (it is a library with an example sketch)' : 'PlatformIO (pio run -t upload)';
-          throw new KitError('format-not-flashable', 'device', `${project} is a ${format} project, which kit flash does not build`, `build it with ${tool}, or run kit codegen with --format c to get a folder kit flash and kit verify take`);
+          const [what, tool] = format === 'arduino' ? ['an Arduino library', 'the Arduino IDE or arduino-cli (open its example sketch)'] : ['a PlatformIO project', 'PlatformIO (pio run -t upload)'];
+          throw new KitError('format-not-flashable', 'device', `${project} is ${what} (kit codegen --format ${format}), which kit flash does not build`, `build it with ${tool}, or run kit codegen with --format c for a folder kit flash and kit verify take`);
         }
         const board = loadBoard(manifest.board);
         if (board.flash.method === 'esptool') {
