@@ -56,7 +56,7 @@ export class EspRomMock implements Transport {
   onClose(listener: (error?: Error) => void): () => void {
     return this.closed.add(listener);
   }
-  usbIds() {
+  async usbIds() {
     return { vendorId: 0x10c4, productId: 0xea60 }; // a CP2102 USB-UART bridge, as on most dev boards
   }
   async setBaudRate(baud: number): Promise<void> {

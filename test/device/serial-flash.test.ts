@@ -123,7 +123,7 @@ describe('TransportSerialPort (Web Serial over a kit Transport)', () => {
       close: async () => void events.push('close'),
       setSignals: async (s: object) => void events.push(`signals ${JSON.stringify(s)}`),
       setBaudRate: async (b: number) => void events.push(`baud ${b}`),
-      usbIds: () => ({ vendorId: 0x303a, productId: 0x1001 }),
+      usbIds: async () => ({ vendorId: 0x303a, productId: 0x1001 }),
     };
     const port = new TransportSerialPort((baud) => (events.push(`at ${baud}`), line));
     await port.open({ baudRate: 115200 });

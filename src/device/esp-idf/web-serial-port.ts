@@ -20,6 +20,7 @@ export class TransportSerialPort {
   private line?: Transport;
   private unsubscribe: (() => void)[] = [];
   private endStream: () => void = () => {};
+  private ids: { vendorId?: number; productId?: number } = {};
 
   /** `openLine(baud)`: a closed Transport for the port at that baud rate (SerialTransport in kit flash). */
   constructor(private readonly openLine: (baudRate: number) => Transport) {}
@@ -29,6 +30,7 @@ export class TransportSerialPort {
     const line = this.openLine(options.baudRate);
     await line.open();
     this.line = line;
+    this.ids = (await line.usbIds?.()) ?? {};
     let controller!: ReadableStreamDefaultController<Uint8Array>;
     let ended = false;
     const end = (error?: Error) => {
@@ -88,7 +90,6 @@ export class TransportSerialPort {
 
   /** esptool-js picks its reset sequence by USB ids (Espressif's own USB-serial-JTAG is 303a:1001). */
   getInfo(): { usbVendorId?: number; usbProductId?: number } {
-    const ids = this.line?.usbIds?.() ?? {};
-    return { usbVendorId: ids.vendorId, usbProductId: ids.productId };
+    return { usbVendorId: this.ids.vendorId, usbProductId: this.ids.productId };
   }
 }

@@ -12,7 +12,6 @@ export class SerialTransport implements Transport {
   private readonly closed = new Listeners<[Error | undefined]>();
   /** What serialport's set() is given each time: it resets any line left out to its own default. */
   private signals: Required<LineSignals> = { dtr: true, rts: true, brk: false };
-  private ids: { vendorId?: number; productId?: number } = {};
 
   constructor(
     readonly path: string,
@@ -28,9 +27,6 @@ export class SerialTransport implements Transport {
     port.on('close', (err?: Error) => this.closed.emit(err ?? undefined));
     port.on('error', (err: Error) => this.closed.emit(err));
     this.port = port;
-    const info = (await SerialPort.list().catch(() => [])).find((p) => p.path === this.path);
-    const hex = (s?: string) => (s && /^[0-9a-f]+$/i.test(s) ? parseInt(s, 16) : undefined);
-    this.ids = { vendorId: hex(info?.vendorId), productId: hex(info?.productId) };
   }
 
   async setSignals(signals: LineSignals): Promise<void> {
@@ -46,8 +42,11 @@ export class SerialTransport implements Transport {
     await new Promise<void>((done, fail) => port.update({ baudRate: baud }, (err) => (err ? fail(new KitError('port-failed', 'device', `cannot set ${this.path} to ${baud} baud: ${err.message}`)) : done())));
   }
 
-  usbIds(): { vendorId?: number; productId?: number } {
-    return this.ids;
+  /** From the system's list of serial ports (a pty, e.g. QEMU's, has none). */
+  async usbIds(): Promise<{ vendorId?: number; productId?: number }> {
+    const info = (await SerialPort.list().catch(() => [])).find((p) => p.path === this.path);
+    const hex = (s?: string) => (s && /^[0-9a-f]+$/i.test(s) ? parseInt(s, 16) : undefined);
+    return { vendorId: hex(info?.vendorId), productId: hex(info?.productId) };
   }
 
   write(data: Uint8Array): void {

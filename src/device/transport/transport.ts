@@ -19,8 +19,8 @@ export interface Transport {
   setSignals?(signals: LineSignals): Promise<void>;
   /** A new baud rate without closing the port (closing may reset a board). */
   setBaudRate?(baud: number): Promise<void>;
-  /** The USB vendor and product ids of the port's device, when known (after open). */
-  usbIds?(): { vendorId?: number; productId?: number };
+  /** The USB vendor and product ids of the port's device, when known. */
+  usbIds?(): Promise<{ vendorId?: number; productId?: number }>;
 }
 
 export interface LineSignals {
