@@ -10,13 +10,15 @@
  * that the logits match the interpreter. Arduino's IDE, PlatformIO and ESP-IDF themselves are not run.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { generateC, type Generated, libraryName, type ProjectFormat, samplePixels } from '../../src/codegen/index.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { Interpreter } from '../../src/ir/interpreter.js';
+import { saveGraph } from '../../src/ir/serialize.js';
 import { GraphBuilder } from './graphs.js';
 import { kitError, missing, tmpDir } from './helpers.js';
 
@@ -342,5 +344,22 @@ describe('--format platformio', () => {
     const out = join(dir, 'big');
     await assert.rejects(generateC({ graph: big, board: 'qemu-cortex-m4', outDir: out, format: 'platformio' }), kitError('app-too-large', /esp32's 4,194,304-byte flash/));
     assert.ok(!existsSync(out));
+  });
+});
+
+describe('the CLI', () => {
+  test('kit codegen --format arduino writes the library and names the folder to copy it to; kit flash refuses it in one line', async () => {
+    const dir = tmpDir('fmt-cli');
+    await saveGraph(join(dir, 'q'), graph, { meta: { stage: 'quantize', model: 'tiny-net' } });
+    const kit = (...args: string[]) => promisify(execFile)(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../src/cli/main.ts'), ...args], { cwd: join(import.meta.dirname, '../..') });
+    const out = join(dir, 'lib');
+    const r = await kit('codegen', join(dir, 'q'), '--board', 'esp32', '--format', 'arduino', '--out', out);
+    assert.match(r.stdout, new RegExp(`Arduino library written to ${out}: copy it to libraries/${LIB} in your sketchbook and open File > Examples > ${LIB}\\n$`));
+    assert.equal(JSON.parse(readFileSync(join(out, 'kit-codegen.json'), 'utf8')).layout, 'arduino');
+    assert.ok(existsSync(join(out, 'src', 'model.h')) && existsSync(join(out, 'library.properties')));
+    const e = await kit('flash', out).then(() => assert.fail('kit flash should refuse an Arduino library'), (err: { code: number; stderr: string }) => err);
+    assert.equal(e.code, 1);
+    assert.equal(e.stderr.split('\n').length, 2, 'one line');
+    assert.match(e.stderr, /^kit device: .* is an Arduino library \(kit codegen --format arduino\), which kit flash does not build \(build it with the Arduino IDE or arduino-cli/);
   });
 });
