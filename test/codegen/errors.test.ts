@@ -73,6 +73,11 @@ describe('budgets', () => {
     assert.deepEqual(p.sizes.regions, [], 'nothing in PSRAM: it all fits internal RAM');
     assert.equal(p.placement.arenaSection, undefined);
     assert.ok(p.layers.every((l) => l.arrays.every((a) => a.section === undefined)), 'weights stay in flash (.rodata, memory-mapped by ESP-IDF)');
+    const report = renderCodegenReport(p, p.sizes, 'out');
+    assert.match(report, /^flash: weights 10,682,585 \(exact\) \+ code 10,914 \(estimate: no toolchain\) \+ harness 4,096 \(estimate\) = 10,697,595 B of 16,777,216 \(63\.8%\)$/m);
+    assert.match(report, /^ {2}\(weights stay in flash, memory-mapped through the MMU and read through the data cache/m);
+    assert.match(report, /^RAM: arena 196,608 \+ scratch 9,216 \+ harness buffers 3,161 \+ stack 704 \(estimate\) = 209,689 B of 262,144 \(80\.0%\)$/m);
+    assert.doesNotMatch(report, /psram|DOES NOT FIT/);
     const refused = (() => {
       try {
         prepareCodegen(resnetSeed(), loadBoard('esp32'), { modelName: 'resnet_seed' });

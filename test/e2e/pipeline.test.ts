@@ -67,13 +67,6 @@ test('resnet-seed (10.6 M parameters) runs on the emulated Cortex-M4 with its la
     assert.match(e.stderr, /^kit codegen: resnet-seed does not fit esp32: flash: [\d,]+ bytes needed .* but esp32 has 4,194,304; RAM: [\d,]+ bytes needed \(arena 196,608 .* but esp32 leaves 131,072 for a model \(use a smaller model/);
     return true;
   });
-  // An ESP32-S3 module with 16 MB of flash takes it: the weights stay in memory-mapped flash, the
-  // 192 KiB arena fits internal RAM (the sizes depend on the architecture only, so they are exact here).
-  const s3 = await kit('codegen', quantized, '--board', 'esp32s3-n16r8', '--out', join(seed, 'esp32s3-n16r8'));
-  assert.match(s3.stdout, /^flash: weights 10,682,585 \(exact\) \+ code [\d,]+ \(.*\) \+ harness 4,096 \(estimate\) = [\d,]+ B of 16,777,216 /m);
-  assert.match(s3.stdout, /^RAM: arena 196,608 \+ scratch 9,216 \+ harness buffers 3,161 \+ stack \d+ .* of 262,144 /m);
-  assert.match(s3.stdout, /^ {2}\(weights stay in flash, memory-mapped through the MMU/m);
-  assert.doesNotMatch(s3.stdout, /^psram/m, 'nothing in PSRAM');
   const project = join(quantized, 'c-qemu-cortex-m4');
   const codegen = await kit('codegen', quantized, '--board', 'qemu-cortex-m4', '--out', project);
   assert.match(codegen.stdout, /psram \(\.psram\): 8,388,608 B of 16,777,216/);
