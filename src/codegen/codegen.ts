@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ProjectFormat } from './formats.js';
 import { generateC, ioBytes, type GenerateOptions, type Generated } from './generate.js';
 import type { MemoryPlan } from './memory-plan.js';
 import { renderCodegenReport } from './report.js';
@@ -18,6 +19,8 @@ export interface CodegenOptions {
   board: string;
   outDir: string;
   modelName?: string;
+  /** Project layout (formats.ts); default 'c'. */
+  format?: ProjectFormat;
   /** Compile with the board's toolchain to measure code (default true; skipped when it is missing). */
   measure?: boolean;
 }
@@ -34,7 +37,7 @@ export interface CodegenResult {
 }
 
 export async function codegen(options: CodegenOptions): Promise<CodegenResult> {
-  const base: GenerateOptions = { quantizedDir: options.quantizedDir, board: options.board, outDir: options.outDir, modelName: options.modelName };
+  const base: GenerateOptions = { quantizedDir: options.quantizedDir, board: options.board, outDir: options.outDir, modelName: options.modelName, format: options.format };
   let gen = await generateC(base);
   let sizes = gen.sizes;
   const objectsDir = mkdtempSync(join(tmpdir(), 'kit-codegen-objects-'));
@@ -54,5 +57,5 @@ export async function codegen(options: CodegenOptions): Promise<CodegenResult> {
     rmSync(objectsDir, { recursive: true, force: true });
   }
   const final = gen;
-  return { files: final.files, plan: final.plan, sizes, hash: final.hash, generated: final, report: () => renderCodegenReport(final, sizes, final.outDir) };
+  return { files: final.files, plan: final.plan, sizes, hash: final.hash, generated: final, report: () => renderCodegenReport(final, sizes, final.projectDir) };
 }

@@ -37,11 +37,13 @@ export function renderCodegenReport(p: Prepared, sizes: SizeReport, outDir: stri
   const h = sizes.harness;
   const harnessLabel = h.measured ? 'measured' : 'allowance';
   lines.push(`flash: weights ${thousands(f.weights)} (exact) + code ${thousands(f.code)} (${codeLabel}) + harness ${thousands(f.harness)} (${harnessLabel}) = ${thousands(f.total)} B of ${thousands(f.budget)} (${pct(f.total, f.budget)})`);
+  if (p.board.memory.flash.note) lines.push(`  (${p.board.memory.flash.note})`);
   const r = sizes.ram;
   const stackLabel = `${sizes.measured ? 'model measured' : 'model estimate'}, harness ${harnessLabel}`;
   lines.push(`RAM: arena ${thousands(r.arena)} + scratch ${thousands(r.scratch)} + harness ${thousands(r.harness)} (${harnessLabel}) + stack ${thousands(r.stack)} (${stackLabel}) = ${thousands(r.total)} B of ${thousands(r.budget)} (${pct(r.total, r.budget)})`);
   for (const g of sizes.regions) {
     lines.push(`${g.name} (${g.section}): ${thousands(g.bytes)} B of ${thousands(g.budget)} (${pct(g.bytes, g.budget)}) for ${g.holds.join(' and ')}`);
+    if (g.cost) lines.push(`  cost: ${g.cost}`);
   }
   if (h.measured) {
     lines.push(`  (harness: ${h.source}: flash and static RAM are the firmware's minus the model's; its stack is the sum of every harness function's frame, an upper bound since nothing recurses, interrupt entry not included)`);
