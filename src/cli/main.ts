@@ -9,6 +9,7 @@ import { registerQuantize } from './commands/quantize.js';
 import { registerTrain } from './commands/train.js';
 import { registerFlash } from './commands/flash.js';
 import { registerVerify } from './commands/verify.js';
+import { registerReport } from './commands/report.js';
 
 const program = new Command();
 program
@@ -24,6 +25,7 @@ registerQuantize(program);
 registerCodegen(program);
 registerFlash(program);
 registerVerify(program);
+registerReport(program);
 registerDoctor(program);
 
 await program.parseAsync(process.argv);

@@ -2,6 +2,7 @@
  * `kit codegen QUANTIZED_DIR --board B --out DIR`: generate the C project, then (when the board's
  * cross compiler is installed) compile it to measure the code exactly and re-check the budget.
  */
+import { codegenFigures, type CodegenFigures } from './figures.js';
 import { generateC, ioBytes, type GenerateOptions, type Generated } from './generate.js';
 import type { MemoryPlan } from './memory-plan.js';
 import { renderCodegenReport } from './report.js';
@@ -26,6 +27,8 @@ export interface CodegenResult {
   hash: string;
   generated: Generated;
   report(): string;
+  /** The report's figures as data (kit codegen --json, kit-codegen.json). */
+  figures(): CodegenFigures;
 }
 
 export async function codegen(options: CodegenOptions): Promise<CodegenResult> {
@@ -43,5 +46,5 @@ export async function codegen(options: CodegenOptions): Promise<CodegenResult> {
     sizes = { ...measured.report, flash: { ...measured.report.flash, measuredConstants: objects.rodata + objects.regionConstants } };
   }
   const final = gen;
-  return { files: final.files, plan: final.plan, sizes, hash: final.hash, generated: final, report: () => renderCodegenReport(final, sizes, final.outDir) };
+  return { files: final.files, plan: final.plan, sizes, hash: final.hash, generated: final, report: () => renderCodegenReport(final, sizes, final.outDir), figures: () => codegenFigures(final, sizes) };
 }
