@@ -10,6 +10,7 @@ import { registerTrain } from './commands/train.js';
 import { registerFlash } from './commands/flash.js';
 import { registerVerify } from './commands/verify.js';
 import { registerReport } from './commands/report.js';
+import { registerSetup } from './commands/setup.js';
 
 const program = new Command();
 program
@@ -27,5 +28,6 @@ registerFlash(program);
 registerVerify(program);
 registerReport(program);
 registerDoctor(program);
+registerSetup(program);
 
 await program.parseAsync(process.argv);

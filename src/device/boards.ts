@@ -50,6 +50,25 @@ const EspIdf = z.strictObject({
   runtimeBytes: bytes,
 });
 
+/**
+ * A program the board needs on this machine, and how to get it: kit doctor checks these and kit
+ * setup installs the Debian packages of every board, so a new board needs no code in either.
+ */
+const Requirement = z.strictObject({
+  /** Looked up on PATH. */
+  command: z.string().min(1),
+  /** What kit uses it for, e.g. "building the firmware". */
+  for: z.string().min(1),
+  /** Debian/Ubuntu packages that provide it (kit setup installs them). */
+  debian: z.array(z.string().min(1)).default([]),
+  /** How to get it when no Debian package does. */
+  install: z.string().optional(),
+  /** The board still works without it (e.g. code sizes are estimated instead of measured). */
+  optional: z.boolean().default(false),
+});
+
+export type Requirement = z.infer<typeof Requirement>;
+
 export const BoardSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
   description: z.string(),
@@ -65,6 +84,8 @@ export const BoardSchema = z.strictObject({
   toolchain: Toolchain,
   flash: Flash,
   serial: z.strictObject({ baud: z.number().int().positive() }),
+  /** Programs the board needs besides kit (its compiler is needed whether listed or not). */
+  requires: z.array(Requirement).default([]),
   /** Boards built with ESP-IDF (flash method esptool), where it is required. */
   espIdf: EspIdf.optional(),
 }).refine((b) => b.flash.method !== 'esptool' || b.espIdf !== undefined, { message: 'a board flashed with esptool needs an espIdf block', path: ['espIdf'] });
