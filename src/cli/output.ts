@@ -4,7 +4,6 @@
  * Progress and warnings always go to stderr, so `kit X --json | jq` stays parseable.
  */
 import { Command, Option } from 'commander';
-import { styleText } from 'node:util';
 
 export interface JsonFlag {
   json?: boolean;
@@ -47,7 +46,9 @@ export function jsonRequested(actionArgs: unknown[]): boolean {
   return cmd instanceof Command && Boolean(cmd.opts().json);
 }
 
-type Style = 'red' | 'green' | 'yellow' | 'bold' | 'dim';
+/** SGR codes (on, off): a handful, so no library. */
+const STYLES = { red: [31, 39], green: [32, 39], yellow: [33, 39], bold: [1, 22], dim: [2, 22] } as const;
+type Style = keyof typeof STYLES;
 
 /**
  * Colour for a terminal only: not when the stream is a pipe or file, and never when NO_COLOR is
@@ -58,5 +59,6 @@ export function colorEnabled(stream: NodeJS.WriteStream = process.stdout): boole
 }
 
 export function paint(style: Style, text: string, stream: NodeJS.WriteStream = process.stdout): string {
-  return colorEnabled(stream) ? styleText(style, text) : text;
+  const [on, off] = STYLES[style];
+  return colorEnabled(stream) ? `\x1b[${on}m${text}\x1b[${off}m` : text;
 }

@@ -16,7 +16,7 @@ export function registerSetup(program: Command): void {
     .option('--no-demo', 'only install the packages')
     .option('--strict', 'fail when the packages cannot be installed (no root or sudo, not Debian)')
     .addOption(jsonOption())
-    .addHelpText('after', examples('sudo npx kit setup', 'kit setup --no-demo --strict'))
+    .addHelpText('after', examples('kit setup', 'sudo npx kit setup --no-demo --strict'))
     .action(
       runCommand(async (flags: { demo: boolean; strict?: boolean } & JsonFlag) => {
         const out = output(flags);
