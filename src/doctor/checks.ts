@@ -85,8 +85,8 @@ export async function checkTraining(): Promise<TrainingCheck> {
   return {
     native: native.ok
       ? { ok: true, blas, detail: `loaded, ${native.threads} threads, BLAS ${blas || 'none'}` }
-      : { ok: false, blas: null, detail: `${native.reason}; training falls back to WebAssembly (slower). With g++ and libopenblas-dev installed (kit setup), rebuild with npm run build:native` },
-    openblas: lib ? { ok: true, detail: lib } : { ok: false, detail: 'not found: apt-get install libopenblas-dev (kit setup installs it), then npm run build:native' },
+      : { ok: false, blas: null, detail: `${native.reason}; training falls back to WebAssembly (slower); with g++ and libopenblas-dev installed (kit setup), build them with npm rebuild kit (in a clone: npm run build:native)` },
+    openblas: lib ? { ok: true, detail: lib } : { ok: false, detail: 'not found: apt-get install libopenblas-dev (kit setup installs it), then npm rebuild kit' },
     optional: [
       { package: '@tensorflow/tfjs-node-gpu', installed: await optionalImport('@tensorflow/tfjs-node-gpu'), for: 'training on an NVIDIA GPU' },
       { package: '@tensorflow/tfjs-node', installed: await optionalImport('@tensorflow/tfjs-node'), for: 'training on libtensorflow' },
