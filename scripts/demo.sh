@@ -7,7 +7,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 if [ -f "$root/src/cli/main.ts" ] && [ -d "$root/node_modules/tsx" ]; then
-  kit() { node --import tsx "$root/src/cli/main.ts" "$@"; }   # a clone: run the sources
+  kit() { (cd "$root" && node --import tsx src/cli/main.ts "$@"); }   # a clone: run the sources (tsx resolves from there)
 else
   kit() { node "$root/dist/cli/main.js" "$@"; }                # an installed package
 fi
@@ -26,7 +26,7 @@ if [ -z "$board" ]; then
 fi
 
 data="$root/test/fixtures/cifar10-sample"
-out=${KIT_DEMO_OUT:-runs/demo}
+out="$(realpath -m "${KIT_DEMO_OUT:-runs/demo}")"
 rm -rf "$out" && mkdir -p "$out" && cp -r "$root/test/fixtures/resnet8" "$out/resnet8"
 project="$out/resnet8/int8/c-$board"
 kit quantize "$out/resnet8" --scheme int8 --data "$data" --calib 200
