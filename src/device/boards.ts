@@ -131,6 +131,13 @@ export function loadBoard(nameOrPath: string): Board {
   return { ...parsed.data, file };
 }
 
+/** How to get a program a board needs, from its JSON (kit doctor and missing-tool errors say the same). */
+export function howToGet(board: Board, command: string): string {
+  const r = board.requires.find((x) => x.command === command);
+  if (r?.debian.length) return `Debian/Ubuntu: apt-get install ${r.debian.join(' ')}, or kit setup as root`;
+  return r?.install ?? `install ${command} and put it on PATH; kit doctor ${board.name} says what the board needs`;
+}
+
 /** RAM a model may plan for on this board. */
 export function ramBudget(board: Board): number {
   return board.memory.ram.usableBytes ?? board.memory.ram.bytes;

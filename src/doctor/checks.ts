@@ -5,7 +5,7 @@
  */
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { knownBoards, loadBoard, type Board, type Requirement } from '../device/boards.js';
+import { howToGet, knownBoards, loadBoard, type Board, type Requirement } from '../device/boards.js';
 import { loadNativeAddon } from '../train/backend/native-addon.js';
 import { optionalImport } from '../util/optional-import.js';
 
@@ -58,15 +58,10 @@ export function boardRequirements(board: Board): Requirement[] {
   return [{ command: board.toolchain.compiler, for: 'compiling for the board', debian: [], optional: false }, ...listed];
 }
 
-export function howToGet(r: Requirement): string {
-  if (r.debian.length) return `Debian/Ubuntu: apt-get install ${r.debian.join(' ')} (kit setup installs it, as root or with sudo)`;
-  return r.install ?? `install ${r.command} and put it on PATH`;
-}
-
 export function checkBoard(board: Board, path?: string): BoardCheck {
   const tools = boardRequirements(board).map((r) => {
     const found = findOnPath(r.command, path);
-    return { command: r.command, for: r.for, optional: r.optional, path: found, howToGet: found ? null : howToGet(r) };
+    return { command: r.command, for: r.for, optional: r.optional, path: found, howToGet: found ? null : howToGet(board, r.command) };
   });
   return { board: board.name, usable: tools.every((t) => t.optional || t.path !== null), tools };
 }
