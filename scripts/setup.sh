@@ -60,9 +60,15 @@ else
 fi
 
 [ "$packages_only" -eq 1 ] && exit 0
-if [ -f "$root/src/cli/main.ts" ] && [ ! -d "$root/node_modules" ]; then
-  echo "setup: npm install"
-  (cd "$root" && npm install --no-audit --no-fund)
+if [ -f "$root/src/cli/main.ts" ]; then   # a clone (an installed package has no sources)
+  if [ ! -d "$root/node_modules" ]; then
+    echo "setup: npm install"
+    (cd "$root" && npm install --no-audit --no-fund)
+  elif [ ! -f "$root/src/native/build/Release/kit_native.node" ]; then
+    # Installed before OpenBLAS was: build the native training kernels now (it notes why if it cannot).
+    echo "setup: building the native training kernels"
+    (cd "$root" && node scripts/build-native.mjs)
+  fi
 fi
 [ "$demo" -eq 1 ] && exec bash "$root/scripts/demo.sh"
 exit 0
