@@ -4,6 +4,8 @@
 #   - every board's packages, from the "requires" of boards/*.json (compilers, emulators)
 #   - g++, make, python3 and libopenblas-dev: the native CPU training kernels, built at npm install
 #   - gcc-xtensa-lx106 + picolibc: the tests compile the ESP32 firmware and generated C for Xtensa
+#   - gcc-riscv64-unknown-elf + picolibc (rv32imc, ESP32-C3-class) and cmake: the tests build the
+#     project formats of kit codegen --format
 #   - chromium: the tests render kit's HTML report in headless Chromium
 # Where packages cannot be installed (no root or sudo, not Debian) it says what is missing and
 # carries on: the demo then runs on the host board.
@@ -21,7 +23,7 @@ for arg in "$@"; do
   esac
 done
 
-base=(libopenblas-dev g++ make python3 gcc-xtensa-lx106 picolibc-xtensa-lx106-elf chromium)
+base=(libopenblas-dev g++ make python3 gcc-xtensa-lx106 picolibc-xtensa-lx106-elf gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf cmake chromium)
 mapfile -t board_packages < <(node "$root/scripts/board-packages.mjs")
 packages=("${board_packages[@]}" "${base[@]}")
 

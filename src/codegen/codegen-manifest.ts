@@ -10,6 +10,7 @@ import { KitError } from '../errors.js';
 import { kitVersion } from '../ir/kit-version.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { CodegenFigures } from './figures.js';
+import { FORMATS } from './formats.js';
 
 export const CODEGEN_MANIFEST = 'kit-codegen.json';
 
@@ -25,6 +26,8 @@ const manifestSchema = z.object({
   ramBytes: z.number().int().nonnegative(),
   /** The memory plan and the per-layer table kit codegen printed (absent in projects of older kits). */
   figures: z.custom<CodegenFigures>((v) => typeof v === 'object' && v !== null && Array.isArray((v as CodegenFigures).layers)).optional(),
+  /** The project format (kit codegen --format); absent in projects from before formats: the flat 'c' layout. */
+  layout: z.enum(FORMATS).optional(),
 });
 
 export type CodegenManifest = z.infer<typeof manifestSchema>;

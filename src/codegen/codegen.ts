@@ -3,6 +3,7 @@
  * cross compiler is installed) compile it to measure the code exactly and re-check the budget.
  */
 import { codegenFigures, type CodegenFigures } from './figures.js';
+import type { ProjectFormat } from './formats.js';
 import { generateC, ioBytes, type GenerateOptions, type Generated } from './generate.js';
 import type { MemoryPlan } from './memory-plan.js';
 import { renderCodegenReport } from './report.js';
@@ -14,6 +15,8 @@ export interface CodegenOptions {
   board: string;
   outDir: string;
   modelName?: string;
+  /** Project layout (formats.ts); default 'c'. */
+  format?: ProjectFormat;
   /** Compile with the board's toolchain to measure code (default true; skipped when it is missing). */
   measure?: boolean;
 }
@@ -32,7 +35,7 @@ export interface CodegenResult {
 }
 
 export async function codegen(options: CodegenOptions): Promise<CodegenResult> {
-  const base: GenerateOptions = { quantizedDir: options.quantizedDir, board: options.board, outDir: options.outDir, modelName: options.modelName };
+  const base: GenerateOptions = { quantizedDir: options.quantizedDir, board: options.board, outDir: options.outDir, modelName: options.modelName, format: options.format };
   let gen = await generateC(base);
   let sizes = gen.sizes;
   const objects = options.measure === false ? undefined : await measureObjects(gen.board, gen.outDir);
@@ -46,5 +49,5 @@ export async function codegen(options: CodegenOptions): Promise<CodegenResult> {
     sizes = { ...measured.report, flash: { ...measured.report.flash, measuredConstants: objects.rodata + objects.regionConstants } };
   }
   const final = gen;
-  return { files: final.files, plan: final.plan, sizes, hash: final.hash, generated: final, report: () => renderCodegenReport(final, sizes, final.outDir), figures: () => codegenFigures(final, sizes) };
+  return { files: final.files, plan: final.plan, sizes, hash: final.hash, generated: final, report: () => renderCodegenReport(final, sizes, final.projectDir), figures: () => codegenFigures(final, sizes) };
 }

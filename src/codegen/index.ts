@@ -8,3 +8,4 @@ export { modelHash } from './model-hash.js';
 export { renderCodegenReport } from './report.js';
 export { codegenFigures, type CodegenFigures } from './figures.js';
 export { writeCodegenManifest, readCodegenManifest, CODEGEN_MANIFEST, type CodegenManifest } from './codegen-manifest.js';
+export { FORMATS, FLASHABLE_FORMATS, parseFormat, libraryName, samplePixels, type ProjectFormat } from './formats.js';

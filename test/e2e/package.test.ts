@@ -64,7 +64,8 @@ test('the packed kit installs offline and runs doctor, quantize, codegen, flash 
   // ResNet-8's activations fit the 48 KiB lower bound exactly; 16 layers in the table.
   assert.deepEqual([c.memoryPlan.arenaBytes, c.memoryPlan.lowerBound, c.layers.length], [49_152, 49_152, 16]);
   const manifest = JSON.parse(readFileSync(join(project, 'kit-codegen.json'), 'utf8')) as CodegenManifest;
-  const { out, ...figures } = c;
+  const { out, format, ...figures } = c;
+  assert.equal(format, 'c');
   assert.equal(out, project);
   assert.deepEqual(manifest.figures, figures);
 
