@@ -13,6 +13,14 @@ const Region = z.strictObject({
   address: bytes.optional(),
   /** Linker section that places data in this region, when the board's linker script has one. */
   section: z.string().optional(),
+  /**
+   * What codegen may move here when the default memories are full: weight arrays (their values must
+   * then be loaded into the region by the image, as qemu-cortex-m4's link.ld does) and/or the arena.
+   * An ESP32's PSRAM is zero-filled at boot, not loaded, so it takes only the arena.
+   */
+  holds: z.array(z.enum(['weights', 'arena'])).min(1).default(['weights', 'arena']),
+  /** What using the region costs, said in codegen's report when something moves there. */
+  cost: z.string().optional(),
 });
 
 const Toolchain = z.strictObject({
@@ -48,7 +56,33 @@ const EspIdf = z.strictObject({
    * an allowance added to codegen's figure when sizing the app partition.
    */
   runtimeBytes: bytes,
+  /**
+   * The module's PSRAM, configured in sdkconfig.defaults (ESP-IDF's CONFIG_SPIRAM_*): octal on the
+   * ESP32-S3 N*R8 modules, quad on most others. Its size is memory.regions' "psram" region.
+   */
+  /** SPI flash mode (CONFIG_ESPTOOLPY_FLASHMODE_*); default ESP-IDF's DIO, which every module supports. */
+  flashMode: z.enum(['qio', 'dio']).optional(),
+  psram: z.strictObject({ mode: z.enum(['quad', 'octal']), speedMhz: z.union([z.literal(40), z.literal(80), z.literal(120)]) }).optional(),
 });
+
+/**
+ * A program the board needs on this machine, and how to get it: kit doctor checks these and kit
+ * setup installs the Debian packages of every board, so a new board needs no code in either.
+ */
+const Requirement = z.strictObject({
+  /** Looked up on PATH. */
+  command: z.string().min(1),
+  /** What kit uses it for, e.g. "building the firmware". */
+  for: z.string().min(1),
+  /** Debian/Ubuntu packages that provide it (kit setup installs them). */
+  debian: z.array(z.string().min(1)).default([]),
+  /** How to get it when no Debian package does. */
+  install: z.string().optional(),
+  /** The board still works without it (e.g. code sizes are estimated instead of measured). */
+  optional: z.boolean().default(false),
+});
+
+export type Requirement = z.infer<typeof Requirement>;
 
 export const BoardSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
@@ -57,7 +91,8 @@ export const BoardSchema = z.strictObject({
   /** Core clock; 0 where it means nothing (the host board). */
   clockHz: bytes,
   memory: z.strictObject({
-    flash: z.strictObject({ bytes }),
+    /** `note`: how the model's constants are read from it, said in codegen's report (e.g. memory-mapped through a cache). */
+    flash: z.strictObject({ bytes, note: z.string().optional() }),
     /** `usableBytes`: what is left for a model once the platform has taken its share. */
     ram: z.strictObject({ bytes, usableBytes: bytes.optional() }),
     regions: z.array(Region).default([]),
@@ -65,9 +100,13 @@ export const BoardSchema = z.strictObject({
   toolchain: Toolchain,
   flash: Flash,
   serial: z.strictObject({ baud: z.number().int().positive() }),
+  /** Programs the board needs besides kit (its compiler is needed whether listed or not). */
+  requires: z.array(Requirement).default([]),
   /** Boards built with ESP-IDF (flash method esptool), where it is required. */
   espIdf: EspIdf.optional(),
-}).refine((b) => b.flash.method !== 'esptool' || b.espIdf !== undefined, { message: 'a board flashed with esptool needs an espIdf block', path: ['espIdf'] });
+})
+  .refine((b) => b.flash.method !== 'esptool' || b.espIdf !== undefined, { message: 'a board flashed with esptool needs an espIdf block', path: ['espIdf'] })
+  .refine((b) => !b.espIdf?.psram || b.memory.regions.some((r) => r.name === 'psram'), { message: 'espIdf.psram needs a memory region named "psram" (its size)', path: ['espIdf', 'psram'] });
 
 export type Board = z.infer<typeof BoardSchema> & {
   /** The JSON file it came from. */
@@ -108,6 +147,13 @@ export function loadBoard(nameOrPath: string): Board {
     throw new KitError('bad-board', 'device', `${file} names itself "${parsed.data.name}", not "${nameOrPath}"`);
   }
   return { ...parsed.data, file };
+}
+
+/** How to get a program a board needs, from its JSON (kit doctor and missing-tool errors say the same). */
+export function howToGet(board: Board, command: string): string {
+  const r = board.requires.find((x) => x.command === command);
+  if (r?.debian.length) return `Debian/Ubuntu: apt-get install ${r.debian.join(' ')}, or kit setup as root`;
+  return r?.install ?? `install ${command} and put it on PATH; kit doctor ${board.name} says what the board needs`;
 }
 
 /** RAM a model may plan for on this board. */
