@@ -13,7 +13,7 @@ function toolVersion(tool: string): string | undefined {
 
 function needs(board: Board): string[] {
   const tools = [board.toolchain.compiler];
-  if (board.flash.method === 'qemu') tools.push('qemu-system-arm');
+  if (board.flash.method === 'qemu') tools.push(board.flash.system);
   if (board.flash.method === 'esptool') tools.push('idf.py');
   return tools;
 }
