@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
+import type { Board } from '../../src/device/boards.js';
 
 export function tmpDir(tag: string): string {
   const dir = mkdtempSync(join(tmpdir(), `kit-device-${tag}-`));
@@ -16,6 +17,18 @@ export { kitError } from '../kit-error.js';
 export function missing(...commands: string[]): string | false {
   const gone = commands.filter((c) => spawnSync('sh', ['-c', `command -v ${c}`]).status !== 0);
   return gone.length ? `needs ${gone.join(', ')} (run .ci/setup)` : false;
+}
+
+/**
+ * The reason to skip a board's emulated tests when its emulator, its compiler or the C library
+ * headers for it are missing, else false.
+ */
+export function missingForBoard(board: Board): string | false {
+  const commands = [board.toolchain.compiler, ...(board.flash.method === 'qemu' ? [board.flash.system] : [])];
+  const gone = missing(...commands);
+  if (gone) return gone;
+  const r = spawnSync(board.toolchain.compiler, [...board.toolchain.cflags, '-fsyntax-only', '-x', 'c', '-'], { input: '#include <string.h>\n#include <stdint.h>\n', encoding: 'utf8' });
+  return r.status === 0 ? false : `needs the C library headers for ${board.toolchain.compiler} (run .ci/setup)`;
 }
 
 export const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');

@@ -29,6 +29,8 @@ static const char *cause_name(uint32_t cause) {
     case 3: return "load/store error";
     case 6: return "integer divide by zero";
     case 9: return "unaligned load or store (LoadStoreAlignment)";
+    case 14: return "instruction fetch from an address with no memory";
+    case 15: return "load or store to an address with no memory";
     case 20: return "instruction fetch prohibited";
     case 28: return "load prohibited";
     case 29: return "store prohibited";
