@@ -1,7 +1,7 @@
 /** Runs firmware built for an emulated board in QEMU (the board JSON names the binary), its UART on a pty. */
 import { existsSync } from 'node:fs';
 import { KitError } from '../errors.js';
-import { type Board, loadBoard } from './boards.js';
+import { type Board, howToGet, loadBoard } from './boards.js';
 import { type PtyProcess, spawnPty } from './spawn-pty.js';
 
 export interface EmulatorOptions {
@@ -51,7 +51,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<EmulatedDevi
     ],
     announce: /char device redirected to (\/dev\/\S+)/,
     timeoutMs: opts.timeoutMs ?? 10_000,
-    missingHint: `run .ci/setup, or apt-get install ${debianPackage(qemu)}`,
+    missingHint: howToGet(board, qemu),
   });
   const nsPerInstruction = 2 ** shift;
   return {
@@ -63,7 +63,3 @@ export async function startEmulator(opts: EmulatorOptions): Promise<EmulatedDevi
   };
 }
 
-/** The Debian package of a QEMU system emulator: Arm has its own, the rest are in qemu-system-misc. */
-export function debianPackage(qemu: string): string {
-  return qemu.endsWith('qemu-system-arm') ? 'qemu-system-arm' : 'qemu-system-misc';
-}
