@@ -4,6 +4,7 @@ import { KIT_VERSION } from '../version.js';
 import { registerCodegen } from './commands/codegen.js';
 import { registerData } from './commands/data.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerImport } from './commands/import.js';
 import { registerModels } from './commands/models.js';
 import { registerQuantize } from './commands/quantize.js';
 import { registerTrain } from './commands/train.js';
@@ -20,6 +21,7 @@ program
 registerData(program);
 registerModels(program);
 registerTrain(program);
+registerImport(program);
 registerQuantize(program);
 registerCodegen(program);
 registerFlash(program);
