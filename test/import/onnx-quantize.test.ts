@@ -15,30 +15,14 @@ import { quantizeModel } from '../../src/quantize/quantize-model.js';
 import { assertMatchesInterpreter, compileModel, missing, runModel, tmpDir } from '../codegen/helpers.js';
 import { kitError } from '../kit-error.js';
 import { syntheticImages } from '../quantize/fixtures.js';
-import { OnnxBuilder, randomValues } from './onnx-builder.js';
+import { tinyCnn } from './tiny-cnn.js';
 
 const SIZE = 16;
 const CLASSES = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'];
 
-/** The graph torch.onnx.export writes for a small MobileNet-style CNN with its normalization inside. */
-function tinyCnn(): Uint8Array {
-  const b = new OnnxBuilder([1, 3, SIZE, SIZE]);
-  const w = (dims: number[], seed: number, scale = 0.4) => b.init(dims, randomValues(dims.reduce((p, q) => p * q, 1), seed, scale));
-  const bn = (x: string, c: number, seed: number) =>
-    b.node('BatchNormalization', [x, b.init([c], Float32Array.from(randomValues(c, seed), (v) => v + 1)), w([c], seed + 1, 0.2), w([c], seed + 2, 0.1), b.init([c], Float32Array.from(randomValues(c, seed + 3), (v) => v + 0.8))], { epsilon: 1e-5 });
-  const clip6 = (x: string) => b.node('Clip', [x, b.init([], [0]), b.init([], [6])]);
-  let x = b.node('Div', [b.node('Sub', ['input', b.init([1, 3, 1, 1], [0.485, 0.456, 0.406])]), b.init([1, 3, 1, 1], [0.229, 0.224, 0.225])]);
-  x = b.node('Relu', [bn(b.node('Conv', [x, w([8, 3, 3, 3], 1)], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2] }), 8, 10)]);
-  x = clip6(bn(b.node('Conv', [x, w([8, 1, 3, 3], 2)], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], group: 8 }), 8, 20));
-  x = b.node('Relu', [b.node('Conv', [x, w([12, 8, 1, 1], 3), w([12], 4, 0.1)], { kernel_shape: [1, 1] })]);
-  x = b.node('MaxPool', [x], { kernel_shape: [2, 2], strides: [2, 2] });
-  x = b.node('Gemm', [b.node('Flatten', [x]), w([10, 192], 5, 0.2), w([10], 6, 0.1)], { transB: 1 });
-  return b.encode(b.node('Softmax', [x], { axis: 1 }));
-}
-
 test('an imported ONNX model without class names: kit quantize asks for them', async () => {
   const dir = tmpDir('onnx-no-classes');
-  writeFileSync(join(dir, 'tiny.onnx'), tinyCnn());
+  writeFileSync(join(dir, 'tiny.onnx'), tinyCnn(SIZE));
   await importOnnx(join(dir, 'tiny.onnx'), join(dir, 'tiny'), { normalization: { mean: [0], std: [1] } });
   const calibImages = { images: syntheticImages(4, 11, SIZE), count: 4 };
   await assert.rejects(quantizeModel({ modelDir: join(dir, 'tiny'), calibImages }), kitError('missing-classes', /names no classes/));
@@ -49,7 +33,7 @@ test('an imported ONNX model without class names: kit quantize asks for them', a
 for (const scheme of ['int8', 'uint8'] as const) {
   test(`${scheme}: import -> quantize -> C equals the interpreter`, { skip: missing('gcc') }, async () => {
     const dir = tmpDir(`onnx-quantize-${scheme}`);
-    writeFileSync(join(dir, 'tiny.onnx'), tinyCnn());
+    writeFileSync(join(dir, 'tiny.onnx'), tinyCnn(SIZE));
     await importOnnx(join(dir, 'tiny.onnx'), join(dir, 'tiny'), { normalization: { mean: [0], std: [1] }, classes: CLASSES });
     const result = await quantizeModel({ modelDir: join(dir, 'tiny'), scheme, calibImages: { images: syntheticImages(32, 11, SIZE), count: 32 } });
     assert.deepEqual(result.graph.nodes.map((n) => n.op), ['normalize_input', 'pad', 'conv2d', 'depthwise_conv2d', 'conv2d', 'max_pool2d', 'flatten', 'dense', 'softmax']);
