@@ -537,6 +537,8 @@ class Converter {
     if (value !== 0) throw s.refuse(`pads with ${value}`, 'kit pads with zeros');
     if (s.node.input?.[3]) throw s.refuse('pads selected axes', 'export without the axes input');
     if (pads.length !== 8 || pads[0] !== 0 || pads[4] !== 0 || pads.some((p) => p < 0)) throw s.refuse(`pads [${pads.join(', ')}]`, 'kit pads height, width and channels by non-negative amounts');
+    // torch.onnx.export writes a Pad of zeros before AveragePool: nothing to run.
+    if (pads.every((p) => p === 0)) return this.bind(s, a);
     const id = this.node(s.name, 'pad', [a.id], { paddings: [[pads[2], pads[6]], [pads[3], pads[7]], [pads[1], pads[5]]] });
     this.bind(s, { kind: 'act', id, onnx: [1, c + pads[1] + pads[5], h + pads[2] + pads[6], w + pads[3] + pads[7]], order: 'nchw' });
   }
