@@ -4,7 +4,7 @@
  * that cannot fit is refused with its numbers and nothing on disk changes.
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { KitError } from '../errors.js';
 import { type Board, loadBoard } from '../device/boards.js';
 import { dtypeBytes, GRAPH_VERSION, numElements, type Graph } from '../ir/graph.js';
@@ -12,10 +12,12 @@ import { kitVersion } from '../ir/kit-version.js';
 import { validateGraph } from '../ir/validate.js';
 import { aliasingOps, getOp } from '../ops/registry.js';
 import { loadQuantized } from '../quantize/artefact.js';
+import { modelSubdir, type ProjectFormat, renderFormat } from './formats.js';
 import { lowerGraph, type LoweredLayer } from './lower/index.js';
 import { type MemoryPlan, planMemory } from './memory-plan.js';
 import { modelHash } from './model-hash.js';
 import { render } from './render.js';
+import type { HarnessSizes } from './harness-size.js';
 import { type CodeSizes, codeSizes, computeSizes, type Placement, type SizeReport, boardsThatFit, tooLarge } from './sizes.js';
 import { Templates } from './templates.js';
 
@@ -35,6 +37,10 @@ export interface GenerateOptions {
   aliasReshape?: boolean;
   /** Code sizes to budget with (codegen passes measured ones); default: estimates. */
   code?: CodeSizes;
+  /** The harness's measured sizes (codegen passes them); default: the allowances. */
+  harness?: HarnessSizes;
+  /** Project layout around the C (formats.ts); default 'c', the flat folder kit flash builds. */
+  format?: ProjectFormat;
 }
 
 export interface Prepared {
@@ -51,7 +57,11 @@ export interface Prepared {
 }
 
 export interface Generated extends Prepared {
+  /** The folder holding the model's C (the project folder, or its src/ for Arduino and PlatformIO). */
   outDir: string;
+  /** The output folder as given, absolute. */
+  projectDir: string;
+  format: ProjectFormat;
   /** Absolute paths of the files written. */
   files: string[];
 }
@@ -64,8 +74,11 @@ export async function generateC(options: GenerateOptions): Promise<Generated> {
   const board = resolveBoard(options.board);
   const templates = new Templates(options.templatesDir);
   const prepared = prepareCodegen(graph, board, { ...options, modelName, templates });
-  const outDir = resolve(options.outDir);
+  const format = options.format ?? 'c';
+  const projectDir = resolve(options.outDir);
+  const outDir = join(projectDir, modelSubdir(format));
   const rendered = render(prepared, templates);
+  const extra = renderFormat(format, prepared, templates, [...rendered.keys()]);
   await mkdir(outDir, { recursive: true });
   for (const f of await readdir(outDir)) {
     if (OWNED.test(f) && !rendered.has(f) && (await readFile(join(outDir, f), 'utf8')).includes('(kit codegen)')) await rm(join(outDir, f));
@@ -76,7 +89,13 @@ export async function generateC(options: GenerateOptions): Promise<Generated> {
     await writeFile(path, text);
     files.push(path);
   }
-  return { ...prepared, outDir, files };
+  for (const [name, text] of extra) {
+    const path = join(projectDir, name);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, text);
+    files.push(path);
+  }
+  return { ...prepared, outDir, projectDir, format, files };
 }
 
 async function resolveGraph(options: GenerateOptions): Promise<{ graph: Graph; modelName: string }> {
@@ -101,7 +120,7 @@ export function resolveBoard(board: string | Board): Board {
 export function prepareCodegen(
   graph: Graph,
   board: Board,
-  options: { modelName?: string; templates?: Templates; aliasReshape?: boolean; code?: CodeSizes } = {},
+  options: { modelName?: string; templates?: Templates; aliasReshape?: boolean; code?: CodeSizes; harness?: HarnessSizes } = {},
 ): Prepared {
   checkGraph(graph);
   const templates = options.templates ?? new Templates();
@@ -120,9 +139,9 @@ export function prepareCodegen(
   const io = ioBytes(graph);
   const code = options.code ?? codeSizes(layers, kernelNames);
   const modelName = options.modelName ?? 'model';
-  const { report, placement } = computeSizes(board, layers, plan, code, kernelNames, io);
+  const { report, placement } = computeSizes(board, layers, plan, code, kernelNames, io, options.harness);
   if (!report.fits) {
-    const fitsOn = boardsThatFit(board.name, (b) => computeSizes(b, layers, plan, code, kernelNames, io).report.fits);
+    const fitsOn = boardsThatFit(board.name, (b) => computeSizes(b, layers, plan, code, kernelNames, io).report);
     throw tooLarge(modelName, report, fitsOn);
   }
   for (const l of layers) for (const a of l.arrays) a.section = placement.arraySections.get(a.name);

@@ -20,6 +20,8 @@ export interface BuildOptions {
   outDir: string;
   /** Extra -D defines, e.g. { KIT_BOARD_BAUD: 921600 }. */
   defines?: Record<string, string | number>;
+  /** Extra compiler flags (e.g. -fstack-usage to measure the harness). */
+  cflags?: string[];
 }
 
 export interface FirmwareBuild {
@@ -75,6 +77,7 @@ export function buildCommand(opts: BuildOptions): { board: Board; file: string; 
   const command = [
     tc.compiler,
     ...tc.cflags,
+    ...(opts.cflags ?? []),
     ...Object.entries(defines).map(([k, v]) => `-D${k}=${v}`),
     ...INCLUDE_DIRS.map((d) => `-I${join(FIRMWARE, d)}`),
     `-I${modelDir}`,

@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { graphFromOnnx, readOnnxModel } from '../../src/import/onnx/index.js';
 import { Interpreter } from '../../src/ir/interpreter.js';
+import { unavailable } from '../tools.js';
 import { OnnxBuilder, nchwInput, randomPixels, randomValues } from './onnx-builder.js';
 
 // ONNX Runtime is an optional dependency: the oracle tests skip, saying why, where it is absent.
 const ort = await import('onnxruntime-node').catch(() => undefined);
-const skip = ort ? false : 'onnxruntime-node is not installed';
+const skip = unavailable(ort ? false : 'needs onnxruntime-node, an optional dependency that npm ci installs');
 
 const MEAN = [0.49, 0.48, 0.45];
 const STD = [0.25, 0.24, 0.26];

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { VerifyReport } from '../../src/device/verify/verify.js';
+import { missing } from '../tools.js';
 import { tinyCnn } from './tiny-cnn.js';
 
 const run = promisify(execFile);
@@ -27,9 +28,7 @@ function kit(...args: string[]) {
   });
 }
 
-const haveQemu = await run('qemu-system-arm', ['--version']).then(() => true, () => false);
-const haveArmGcc = await run('arm-none-eabi-gcc', ['--version']).then(() => true, () => false);
-const skip = haveQemu && haveArmGcc ? false : 'needs qemu-system-arm and arm-none-eabi-gcc (bash .ci/setup installs them)';
+const skip = missing('qemu-system-arm', 'arm-none-eabi-gcc');
 
 test('int8: kit import -> quantize -> codegen -> flash -> verify is bit-exact on the emulated Cortex-M4', { skip, timeout: 600_000 }, async () => {
   const onnxFile = join(work, 'tiny.onnx');
