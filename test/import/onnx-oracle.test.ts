@@ -114,3 +114,14 @@ test('a model as torch.onnx.export (PyTorch 1.13, opset 13) wrote it: normalizat
   assert.deepEqual((graph.nodes[0].attrs.mean as number[]).map((v) => v.toFixed(4)), ['0.4914', '0.4822', '0.4465']);
   await expectSameAsOnnxRuntime({ bytes, inputShape: [1, 3, 16, 16], inputName: 'image' }, 'logits', { mean: [0, 0, 0], std: [1, 1, 1] });
 });
+
+test('Mul and Add at the input, ReduceMean over H and W, Identity and Dropout pass through, layout-only Transposes', { skip }, async () => {
+  const b = new OnnxBuilder([1, 3, 5, 6], 17);
+  let x = b.node('Add', [b.node('Mul', [b.init([1, 3, 1, 1], [2, 3, 4]), 'input']), b.init([], [-1])]);
+  x = b.node('Identity', [b.node('Relu', [conv(b, x, 3, 4, 3, { pads: [1, 1, 1, 1] }, 150)])]);
+  // NCHW -> NHWC -> NCHW: both only relabel kit's HWC data.
+  x = b.node('Transpose', [b.node('Transpose', [x], { perm: [0, 2, 3, 1] })], { perm: [0, 3, 1, 2] });
+  x = b.node('Dropout', [b.node('ReduceMean', [x], { axes: [2, 3], keepdims: 1 })]);
+  x = b.node('Flatten', [x]);
+  await expectSameAsOnnxRuntime(b, b.node('Gemm', [x, b.init([4, 5], randomValues(20, 160)), b.init([5], randomValues(5, 161))]));
+});
