@@ -26,7 +26,7 @@ type Order = 'nchw' | 'same' | { chw: [number, number, number] };
 type Value =
   | { kind: 'const'; c: Constant }
   /** The graph input with the per-channel affine map (x * a + b) of the Mul/Add/Sub/Div that follow it. */
-  | { kind: 'input'; onnx: number[]; a: number[]; b: number[]; materialized?: string }
+  | { kind: 'input'; onnx: number[]; a: number[]; b: number[]; materialized?: string; nhwc?: boolean }
   | { kind: 'act'; id: string; onnx: number[]; order: Order };
 
 export const SUPPORTED_ONNX_OPS = [
@@ -126,6 +126,10 @@ class Converter {
       return v;
     });
     if (dims.length !== 4) throw new KitError('model-shape', 'model', `the ONNX input '${input.name}' has shape [${dims.join(', ')}]; kit needs an NCHW image [1, C, H, W]`);
+    // An NHWC input (TensorFlow's layout) that the graph transposes to NCHW first is kit's HWC as it is.
+    const readers = (this.g.node ?? []).filter((n) => n.input?.includes(input.name!));
+    const nhwc = readers.length === 1 && readers[0].opType === 'Transpose' && intsAttr(readers[0], 'perm')?.join() === '0,3,1,2';
+    if (nhwc) dims.splice(1, 0, dims.pop()!);
     const c = dims[1];
     // One value stands for every channel.
     const widen = (xs: number[]) => (xs.length === 1 ? new Array<number>(c).fill(xs[0]) : xs);
@@ -133,7 +137,7 @@ class Converter {
     for (const [key, v] of Object.entries(this.norm)) {
       if (v.length !== c) throw new KitError('bad-option', 'model', `--${key} has ${v.length} values for a ${c}-channel input`, `give ${c} comma-separated values`);
     }
-    this.values.set(input.name!, { kind: 'input', onnx: dims, a: new Array(c).fill(1), b: new Array(c).fill(0) });
+    this.values.set(input.name!, { kind: 'input', onnx: dims, a: new Array(c).fill(1), b: new Array(c).fill(0), nhwc });
   }
 
   private tensor(id: string, shape: Shape, dtype: 'float32' | 'uint8', data?: Float32Array): string {
@@ -545,6 +549,12 @@ class Converter {
 
   /** Transposes that only relabel axes: NCHW <-> NHWC (kit's data is HWC either way) or moves of size-1 axes. */
   private transpose(s: NodeScope): void {
+    const input = this.value(s, 0);
+    if (input.kind === 'input' && input.nhwc) {
+      // The NHWC input's transpose to NCHW (see bindInput): from here on the input reads as NCHW.
+      input.nhwc = false;
+      return this.bind(s, input);
+    }
     const a = this.act(s, 0);
     const perm = intsAttr(s.node, 'perm') ?? a.onnx.map((_, i) => a.onnx.length - 1 - i);
     const shape = perm.map((p) => a.onnx[p]);
