@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { codegenFigures, type CodegenFigures } from './figures.js';
 import type { ProjectFormat } from './formats.js';
 import { generateC, ioBytes, type GenerateOptions, type Generated } from './generate.js';
 import type { MemoryPlan } from './memory-plan.js';
@@ -34,6 +35,8 @@ export interface CodegenResult {
   hash: string;
   generated: Generated;
   report(): string;
+  /** The report's figures as data (kit codegen --json, kit-codegen.json). */
+  figures(): CodegenFigures;
 }
 
 export async function codegen(options: CodegenOptions): Promise<CodegenResult> {
@@ -57,5 +60,5 @@ export async function codegen(options: CodegenOptions): Promise<CodegenResult> {
     rmSync(objectsDir, { recursive: true, force: true });
   }
   const final = gen;
-  return { files: final.files, plan: final.plan, sizes, hash: final.hash, generated: final, report: () => renderCodegenReport(final, sizes, final.projectDir) };
+  return { files: final.files, plan: final.plan, sizes, hash: final.hash, generated: final, report: () => renderCodegenReport(final, sizes, final.projectDir), figures: () => codegenFigures(final, sizes) };
 }

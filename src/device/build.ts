@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { KitError } from '../errors.js';
-import { type Board, boardPath, loadBoard } from './boards.js';
+import { type Board, boardPath, howToGet, loadBoard } from './boards.js';
 import { PACKAGE_ROOT } from './paths.js';
 
 export interface BuildOptions {
@@ -103,7 +103,7 @@ export async function buildFirmware(opts: BuildOptions): Promise<FirmwareBuild> 
       if (!err) return done();
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
         return fail(
-          new KitError('toolchain-missing', 'device', `${command[0]} not found (needed for ${board.name})`, 'run .ci/setup, or install it from your package manager'),
+          new KitError('toolchain-missing', 'device', `${command[0]} not found (needed for ${board.name})`, howToGet(board, command[0])),
         );
       }
       const first = stderr
