@@ -19,6 +19,8 @@
 static uint8_t rx_buffer[KIT_FRAME_BUFFER_BYTES(INFER_PAYLOAD_BYTES)];
 static kit_frame_parser_t parser;
 static uint8_t logits[KIT_MODEL_OUTPUT_BYTES];
+/* The INFER being run, for kit_harness_fault's report; KIT_SEQ_NONE between requests. */
+static volatile uint32_t running_seq = KIT_SEQ_NONE;
 
 static uint32_t read_seq(const kit_frame_t *f) {
     const uint8_t *b = f->payload;
@@ -40,9 +42,11 @@ static uint16_t argmax(const uint8_t *v) {
 
 static void infer(const kit_frame_t *f) {
     uint32_t seq = read_seq(f);
+    running_seq = seq;
     kit_timer_start();
     kit_model_invoke(f->payload + 4, logits);
     uint64_t ticks = kit_timer_elapsed();
+    running_seq = KIT_SEQ_NONE;
     kit_send_result(seq, argmax(logits), ticks, logits);
 }
 
@@ -96,6 +100,12 @@ void kit_harness_run(void) {
                 else kit_send_error(KIT_ERR_TOO_LONG, KIT_SEQ_NONE, "frame longer than this device accepts");
             }
         }
+    }
+}
+
+void kit_harness_fault(const char *what, uint32_t cause, uint32_t pc, uint32_t address) {
+    kit_send_fault(running_seq, what, cause, pc, address);
+    for (;;) {
     }
 }
 

@@ -81,6 +81,46 @@ void kit_send_error(uint8_t code, uint32_t seq, const char *text) {
     kit_frame_end(&w);
 }
 
+/* Appends s to buf at *at, within cap. */
+static void append(char *buf, size_t cap, size_t *at, const char *s) {
+    while (*s && *at + 1 < cap) buf[(*at)++] = *s++;
+    buf[*at] = 0;
+}
+
+static void append_hex(char *buf, size_t cap, size_t *at, uint32_t v) {
+    static const char digits[] = "0123456789abcdef";
+    char text[11] = "0x";
+    for (int i = 0; i < 8; i++) text[2 + i] = digits[(v >> (28 - 4 * i)) & 0xFu];
+    text[10] = 0;
+    append(buf, cap, at, text);
+}
+
+static void append_dec(char *buf, size_t cap, size_t *at, uint32_t v) {
+    char text[11];
+    int i = 10;
+    text[i] = 0;
+    do {
+        text[--i] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v && i > 0);
+    append(buf, cap, at, text + i);
+}
+
+void kit_send_fault(uint32_t seq, const char *what, uint32_t cause, uint32_t pc, uint32_t address) {
+    char text[160];
+    size_t at = 0;
+    text[0] = 0;
+    append(text, sizeof text, &at, "CPU exception: ");
+    append(text, sizeof text, &at, what);
+    append(text, sizeof text, &at, " (cause ");
+    append_dec(text, sizeof text, &at, cause);
+    append(text, sizeof text, &at, ") at pc ");
+    append_hex(text, sizeof text, &at, pc);
+    append(text, sizeof text, &at, ", address ");
+    append_hex(text, sizeof text, &at, address);
+    kit_send_error(KIT_ERR_CPU_FAULT, seq, text);
+}
+
 void kit_send_pong(const uint8_t *payload, uint32_t length) {
     kit_frame_writer_t w;
     kit_frame_begin(&w, kit_uart_write, KIT_MSG_PONG, length);

@@ -9,6 +9,8 @@
 void kit_send_hello(uint32_t seq);
 void kit_send_result(uint32_t seq, uint16_t cls, uint64_t ticks, const uint8_t *logits);
 void kit_send_error(uint8_t code, uint32_t seq, const char *text);
+/* ERROR KIT_ERR_CPU_FAULT: "<what> (cause C) at pc 0x..., address 0x...". */
+void kit_send_fault(uint32_t seq, const char *what, uint32_t cause, uint32_t pc, uint32_t address);
 void kit_send_pong(const uint8_t *payload, uint32_t length);
 
 #endif

@@ -35,6 +35,7 @@
 #define KIT_ERR_TOO_LONG 2u     /* a header announced more than the device can hold */
 #define KIT_ERR_BAD_LENGTH 3u   /* a request whose payload has the wrong size for its type */
 #define KIT_ERR_UNKNOWN_TYPE 4u /* a frame type this firmware does not know */
+#define KIT_ERR_CPU_FAULT 5u    /* the CPU took an exception (text: cause, pc, address); the device has stopped */
 
 #define KIT_HELLO_FLAG_SIGNED 0x01u
 

@@ -5,6 +5,7 @@ import { examples } from './output.js';
 import { registerCodegen } from './commands/codegen.js';
 import { registerData } from './commands/data.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerImport } from './commands/import.js';
 import { registerModels } from './commands/models.js';
 import { registerQuantize } from './commands/quantize.js';
 import { registerTrain } from './commands/train.js';
@@ -25,6 +26,7 @@ export function createProgram(): Command {
   registerData(program);
   registerModels(program);
   registerTrain(program);
+  registerImport(program);
   registerQuantize(program);
   registerCodegen(program);
   registerFlash(program);

@@ -35,8 +35,21 @@ const Toolchain = z.strictObject({
 });
 
 const Flash = z.discriminatedUnion('method', [
-  /** Not flashed: run in qemu-system-arm. */
-  z.strictObject({ method: z.literal('qemu'), machine: z.string(), icountShift: z.number().int().min(0).max(10) }),
+  /**
+   * Not flashed: run in QEMU (`system`, default qemu-system-arm) as `-M machine [-cpu cpu] [args]`.
+   * `ticks` says what the board's counter counts under -icount: QEMU's virtual time (SysTick on
+   * the Cortex-M4: instructions follow from the tick rate and the shift), or instructions
+   * themselves (Xtensa ICOUNT, RISC-V minstret).
+   */
+  z.strictObject({
+    method: z.literal('qemu'),
+    system: z.string().regex(/^qemu-system-[a-z0-9_]+$/).default('qemu-system-arm'),
+    machine: z.string(),
+    cpu: z.string().optional(),
+    args: z.array(z.string()).default([]),
+    icountShift: z.number().int().min(0).max(10),
+    ticks: z.enum(['virtual-time', 'instructions']).default('virtual-time'),
+  }),
   /** Not flashed: run as a native process. */
   z.strictObject({ method: z.literal('native') }),
   /**

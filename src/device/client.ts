@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { KitError } from '../errors.js';
 import { FrameDecoder } from './protocol/frame.js';
-import { type DeviceInfo, MalformedMessage, type Message, SEQ_NONE, decodeMessage, encodeMessage } from './protocol/messages.js';
+import { type DeviceInfo, ErrorCode, MalformedMessage, type Message, SEQ_NONE, decodeMessage, encodeMessage } from './protocol/messages.js';
 import type { Transport } from './transport/transport.js';
 
 export interface ClientOptions {
@@ -312,6 +312,10 @@ export class DeviceClient {
       }
       case 'error': {
         this.stats.deviceErrors++;
+        if (m.code === ErrorCode.CpuFault) {
+          // The device stopped after saying so: a retry would only wait out the reply timeout.
+          return this.fail(new KitError('device-fault', 'device', `device on ${this.path} stopped: ${m.text}`, 'a bug in the firmware or the generated C (an unaligned word access on Xtensa, say); reset the board to go on'));
+        }
         const job = entry?.job;
         if (!job) this.barrier(); // about a damaged frame: which request it was shows at the PONG
         // An error about an earlier send of an image already re-sent: the newer send is still on its way.

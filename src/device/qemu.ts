@@ -1,4 +1,4 @@
-/** Runs firmware built for an emulated board in qemu-system-arm, its UART on a pty. */
+/** Runs firmware built for an emulated board in QEMU (the board JSON names the binary), its UART on a pty. */
 import { existsSync } from 'node:fs';
 import { KitError } from '../errors.js';
 import { type Board, howToGet, loadBoard } from './boards.js';
@@ -11,7 +11,7 @@ export interface EmulatorOptions {
   board?: string | Board;
   /** QEMU's -icount shift (one instruction per 2^shift ns of virtual time); default: the board's. */
   icountShift?: number;
-  /** Default qemu-system-arm. */
+  /** Default: the board's (flash.system). */
   qemu?: string;
   /** How long QEMU may take to open its pty; default 10 s. */
   timeoutMs?: number;
@@ -21,8 +21,9 @@ export interface EmulatedDevice extends PtyProcess {
   readonly board: Board;
   readonly icountShift: number;
   /**
-   * Instructions executed in `ticks` counts of a counter running at `tickHz` (from HELLO) of
-   * virtual time. Exact to within one tick's worth (tickHz 25 MHz and shift 3: 5 instructions).
+   * Instructions executed in `ticks` counts of the board's counter running at `tickHz` (from
+   * HELLO). A counter of virtual time is exact to within one tick's worth (tickHz 25 MHz and
+   * shift 3: 5 instructions); a counter of instructions is exact.
    */
   instructions(ticks: number, tickHz: number): number;
   /** Presses the reset button (QEMU's system_reset): the firmware reboots and says HELLO again. */
@@ -35,13 +36,19 @@ export async function startEmulator(opts: EmulatorOptions): Promise<EmulatedDevi
     throw new KitError('not-emulated', 'device', `board ${board.name} does not run in QEMU (flash method ${board.flash.method})`);
   }
   if (!existsSync(opts.firmware)) throw new KitError('no-firmware', 'device', `no firmware at ${opts.firmware}`, 'build it first');
-  const shift = opts.icountShift ?? board.flash.icountShift;
-  const qemu = opts.qemu ?? 'qemu-system-arm';
+  const { flash } = board;
+  const shift = opts.icountShift ?? flash.icountShift;
+  const qemu = opts.qemu ?? flash.system;
   const proc = await spawnPty({
     command: qemu,
     // -icount makes virtual time a function of instructions executed: counts repeat exactly.
     // The monitor on stdin/stdout (not muxed with the serial line, which is the pty) lets reset() work.
-    args: ['-M', board.flash.machine, '-nographic', '-monitor', 'stdio', '-serial', 'pty', '-icount', `shift=${shift}`, '-kernel', opts.firmware],
+    args: [
+      '-M', flash.machine,
+      ...(flash.cpu ? ['-cpu', flash.cpu] : []),
+      ...flash.args,
+      '-nographic', '-monitor', 'stdio', '-serial', 'pty', '-icount', `shift=${shift}`, '-kernel', opts.firmware,
+    ],
     announce: /char device redirected to (\/dev\/\S+)/,
     timeoutMs: opts.timeoutMs ?? 10_000,
     missingHint: howToGet(board, qemu),
@@ -51,7 +58,8 @@ export async function startEmulator(opts: EmulatorOptions): Promise<EmulatedDevi
     ...proc,
     board,
     icountShift: shift,
-    instructions: (ticks, tickHz) => (ticks * (1e9 / tickHz)) / nsPerInstruction,
+    instructions: flash.ticks === 'instructions' ? (ticks) => ticks : (ticks, tickHz) => (ticks * (1e9 / tickHz)) / nsPerInstruction,
     reset: () => proc.input('system_reset\n'),
   };
 }
+

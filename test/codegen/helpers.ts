@@ -108,16 +108,17 @@ export function randomPixels(count: number, bytes: number, seed: number): Uint8A
 }
 
 /**
- * Build the device harness with a generated model for qemu-cortex-m4, run images through QEMU over
- * the serial protocol, and return each image's logits and instructions (exact under -icount).
+ * Build the device harness with a generated model for an emulated board (default qemu-cortex-m4),
+ * run images through QEMU over the serial protocol, and return each image's logits and
+ * instructions (exact under -icount).
  */
-export async function runOnQemu(modelDir: string, workDir: string, images: Uint8Array, count: number, hash: string): Promise<{ logits: Uint8Array; instructions: number[] }> {
+export async function runOnQemu(modelDir: string, workDir: string, images: Uint8Array, count: number, hash: string, board = 'qemu-cortex-m4'): Promise<{ logits: Uint8Array; instructions: number[] }> {
   const { buildFirmware } = await import('../../src/device/build.js');
   const { startEmulator } = await import('../../src/device/qemu.js');
   const { DeviceClient } = await import('../../src/device/client.js');
   const { SerialTransport } = await import('../../src/device/transport/serial.js');
-  const build = await buildFirmware({ board: 'qemu-cortex-m4', modelDir, outDir: workDir });
-  const emu = await startEmulator({ firmware: build.file });
+  const build = await buildFirmware({ board, modelDir, outDir: workDir });
+  const emu = await startEmulator({ firmware: build.file, board: build.board });
   try {
     const client = await DeviceClient.connect(new SerialTransport(emu.path, build.board.serial.baud), { helloTimeoutMs: 20_000, replyTimeoutMs: 30_000, expect: { modelHash: hash } });
     try {

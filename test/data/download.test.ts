@@ -108,16 +108,25 @@ test('download: a transfer cut off mid-way resumes with a Range request', T, asy
   const progress: number[] = [];
   const result = await downloadCifar10(opts(dir, { onProgress: (r) => progress.push(r) }));
   assertDownloaded(dir, result);
-  assert.deepEqual(ranges, [undefined, `bytes=${half}-`]);
+  // The server sends `half` bytes and then cuts the connection; how many of them reached the file
+  // before the cut depends on scheduling, so the resume point is any offset up to `half`. The
+  // checksum in assertDownloaded proves the resumed bytes were joined at the right place.
+  assert.equal(ranges.length, 2);
+  assert.equal(ranges[0], undefined);
+  const resumeAt = Number(/^bytes=(\d+)-$/.exec(ranges[1] ?? '')?.[1]);
+  assert.ok(resumeAt > 0 && resumeAt <= half, `resumed at ${ranges[1]}, expected 1..${half}`);
   assert.equal(Math.max(...progress), body.length);
 });
 
 test('download: with no retries left, the .part is kept and the next run resumes it', T, async () => {
   const dir = setup('drop-first');
   await assert.rejects(downloadCifar10(opts(dir, { retries: 0 })), kitError('download-interrupted', /broke off: .* bytes kept in .*\.part$/));
-  assert.equal(statSync(join(dir, `${ARCHIVE}.part`)).size, half);
+  // How many of the `half` bytes sent before the cut reached the file depends on scheduling;
+  // whatever was kept is exactly where the next run resumes.
+  const kept = statSync(join(dir, `${ARCHIVE}.part`)).size;
+  assert.ok(kept > 0 && kept <= half, `kept ${kept} bytes, expected 1..${half}`);
   assertDownloaded(dir, await downloadCifar10(opts(dir)));
-  assert.deepEqual(ranges, [undefined, `bytes=${half}-`]);
+  assert.deepEqual(ranges, [undefined, `bytes=${kept}-`]);
 });
 
 test('download: a server that ignores Range (200, not 206) is read from the start', T, async () => {

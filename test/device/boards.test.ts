@@ -8,7 +8,7 @@ import { STANDIN_DIR } from './standin-model.js';
 import { kitError, tmpDir } from './helpers.js';
 
 test('boards: every shipped board validates; budgets are what the data sheets say', () => {
-  assert.deepEqual(knownBoards(), ['esp32', 'esp32s3', 'esp32s3-n16r8', 'host', 'qemu-cortex-m4']);
+  assert.deepEqual(knownBoards(), ['esp32', 'esp32c3', 'esp32s3', 'esp32s3-n16r8', 'host', 'qemu-cortex-m4', 'qemu-riscv32', 'qemu-xtensa']);
   for (const name of knownBoards()) assert.equal(loadBoard(name).name, name);
   const qemu = loadBoard('qemu-cortex-m4');
   assert.equal(qemu.flash.method, 'qemu');
@@ -25,12 +25,19 @@ test('boards: every shipped board validates; budgets are what the data sheets sa
   assert.equal(ramBudget(n16r8), 256 * 1024);
   assert.deepEqual(n16r8.memory.regions.map((r) => [r.name, r.bytes, r.section, r.holds]), [['psram', 8 << 20, '.ext_ram.bss', ['arena']]]);
   assert.deepEqual(n16r8.espIdf?.psram, { mode: 'octal', speedMhz: 80 });
+  // The emulated Espressif-class cores: QEMU binary, machine, and counters that count instructions.
+  const xtensa = loadBoard('qemu-xtensa');
+  assert.deepEqual(xtensa.flash, { method: 'qemu', system: 'qemu-system-xtensa', machine: 'lx60', cpu: 'lx106', args: [], icountShift: 3, ticks: 'instructions' });
+  const riscv = loadBoard('qemu-riscv32');
+  assert.deepEqual(riscv.flash, { method: 'qemu', system: 'qemu-system-riscv32', machine: 'virt', args: ['-bios', 'none'], icountShift: 0, ticks: 'instructions' });
+  // Defaults keep older board files meaning what they meant.
+  assert.deepEqual(qemu.flash, { method: 'qemu', system: 'qemu-system-arm', machine: 'mps2-an386', args: [], icountShift: 3, ticks: 'virtual-time' });
 });
 
 test('boards: an unknown name lists the known ones; a bad file names the bad field', () => {
   assert.throws(() => loadBoard('arduino-uno'), (e: unknown) => {
     kitError('unknown-board', /unknown board "arduino-uno"/)(e);
-    assert.match((e as { hint: string }).hint, /esp32, esp32s3, esp32s3-n16r8, host, qemu-cortex-m4/);
+    assert.match((e as { hint: string }).hint, /esp32, esp32c3, esp32s3, esp32s3-n16r8, host, qemu-cortex-m4, qemu-riscv32, qemu-xtensa/);
     return true;
   });
   const dir = tmpDir('boards');

@@ -1,6 +1,7 @@
 /**
  * End to end: the real harness, built with the stand-in model, on the `host` board (a native
- * process) and on `qemu-cortex-m4` (QEMU mps2-an386), reached over a pseudo-terminal through the
+ * process), on `qemu-cortex-m4` (QEMU mps2-an386), and on the Espressif-class cores `qemu-xtensa`
+ * (lx106 in QEMU lx60) and `qemu-riscv32` (rv32imc in QEMU virt), reached over a pseudo-terminal through the
  * serialport transport exactly as a USB serial port would be. Every RESULT is checked bit for bit
  * against the stand-in model computed in TypeScript.
  */
@@ -15,7 +16,7 @@ import { PROTOCOL_VERSION } from '../../src/device/protocol/messages.js';
 import { type EmulatedDevice, startEmulator } from '../../src/device/qemu.js';
 import type { PtyProcess } from '../../src/device/spawn-pty.js';
 import { SerialTransport } from '../../src/device/transport/serial.js';
-import { kitError, missing, tmpDir } from './helpers.js';
+import { kitError, missing, missingForBoard, tmpDir } from './helpers.js';
 import { STANDIN_ARENA_BYTES, STANDIN_DIR, STANDIN_HASH, standinClass, standinImages, standinLogits } from './standin-model.js';
 
 interface Rig {
@@ -140,3 +141,75 @@ describe('e2e: qemu-cortex-m4 in QEMU', { skip: missing('qemu-system-arm', 'arm-
     assert.ok(results.some((res) => res.attempts > 1), 'something was in flight when the device reset');
   });
 });
+
+/** Exact instructions per stand-in inference on each core, as its counter reports them. */
+for (const name of ['qemu-xtensa', 'qemu-riscv32']) {
+  const board = loadBoard(name);
+  describe(`e2e: ${name} in QEMU`, { skip: missingForBoard(board) }, () => {
+    let emu: EmulatedDevice;
+    const r = rig(name, async (firmware) => (emu = await startEmulator({ firmware, board })));
+
+    test('HELLO describes the board and model; one tick per instruction', () => checkHello(r().client, board, board.clockHz));
+
+    test('20 pipelined INFERs match bit for bit; the instruction counter gives the same exact count every time', async () => {
+      const results = await checkInference(r().client, 20);
+      // The stand-in's loop does the same work for every image: one count, whatever the pixels.
+      assert.equal(new Set(results.map((x) => x.ticks)).size, 1);
+      const instructions = emu.instructions(results[0].ticks, r().client.info.tickHz);
+      assert.equal(instructions, results[0].ticks, 'the counter counts instructions');
+      // At least a load and an add per pixel, and no more than a few per pixel.
+      assert.ok(instructions > 2 * 3072 && instructions < 10 * 3072, `${instructions} instructions for 3072 pixels`);
+    });
+
+    test('garbage and damaged frames on the line: the device resynchronises', () => checkResync(r()));
+
+    test('a reset mid-run (QEMU system_reset): the board boots again and answers the re-sent images', async () => {
+      const { client } = r();
+      const images = standinImages(4, 31);
+      const resetsBefore = client.stats.resets;
+      let first = true;
+      const results = await Promise.all(
+        images.map((img) =>
+          client.infer(img).then((res) => {
+            if (first) emu.reset();
+            first = false;
+            return res;
+          }),
+        ),
+      );
+      results.forEach((res, i) => assert.deepEqual(res.logits, standinLogits(images[i]), `image ${i}`));
+      assert.equal(client.stats.resets, resetsBefore + 1);
+    });
+  });
+
+  describe(`e2e: ${name} reports a CPU exception as an ERROR frame`, { skip: missingForBoard(board) }, () => {
+    const outDir = tmpDir(`${name}-fault`);
+
+    // The stand-in built with -DKIT_STANDIN_FAULT: an image starting FA 17 loads a word from an odd
+    // address, FA 18 from address 4, where the machine has no memory.
+    const faults: [string, number, RegExp][] = name === 'qemu-xtensa'
+      ? [['unaligned word load', 0x17, /CPU exception: unaligned load or store \(LoadStoreAlignment\) \(cause 9\) at pc 0x5[0-9a-f]{7}, address 0x6[0-9a-f]{6}[13579bdf]$/]]
+      : [['load from an address with no memory', 0x18, /CPU exception: load access fault \(cause 5\) at pc 0x8[0-9a-f]{7}, address 0x00000004$/]];
+    for (const [what, trigger, message] of faults) {
+      test(`${what}: the pending request fails at once with the cause, the PC and the address`, async () => {
+        const build = await buildFirmware({ board, modelDir: STANDIN_DIR, outDir, defines: { KIT_STANDIN_FAULT: 1 } });
+        const emu = await startEmulator({ firmware: build.file, board });
+        const client = await DeviceClient.connect(new SerialTransport(emu.path, board.serial.baud), { helloTimeoutMs: 10_000, replyTimeoutMs: 30_000, expect: { modelHash: STANDIN_HASH } });
+        try {
+          const [ok, bad] = standinImages(2, 41);
+          assert.deepEqual((await client.infer(ok)).logits, standinLogits(ok), 'an ordinary image still runs');
+          bad[0] = 0xfa;
+          bad[1] = trigger;
+          await assert.rejects(client.infer(bad), kitError('device-fault', message));
+          // Reported by the device, not noticed by the client's watchdog, and not retried.
+          assert.equal(client.stats.timeouts, 0);
+          assert.equal(client.stats.retries, 0);
+          assert.equal(client.stats.deviceErrors, 1);
+        } finally {
+          await client.close();
+          await emu.stop();
+        }
+      });
+    }
+  });
+}

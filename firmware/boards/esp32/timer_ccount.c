@@ -1,6 +1,7 @@
 /*
  * Timer for the ESP32 boards: the Xtensa CCOUNT register, one tick per CPU cycle (240 MHz), read
- * with ESP-IDF v5's esp_cpu_get_cycle_count(). CCOUNT is per core and the two cores' counts are not
+ * with ESP-IDF v5's esp_cpu_get_cycle_count() (on the RISC-V ESP32-C3 the same call reads the core's
+ * machine performance counter, set by ESP-IDF to count cycles). CCOUNT is per core and the two cores' counts are not
  * in step, so this relies on the harness task staying on one core: app_main runs in ESP-IDF's main
  * task, pinned to CPU0 (the generated sdkconfig says so). Power management stays off, so the clock
  * does not change under a measurement.

@@ -19,6 +19,7 @@ interface QuantizeFlags {
   eval?: number;
   out?: string;
   seed: number;
+  classes?: string;
   json?: boolean;
 }
 
@@ -26,7 +27,7 @@ export function registerQuantize(program: Command): void {
   program
     .command('quantize')
     .description('post-training quantization of a trained model to 8-bit integers, with an accuracy report')
-    .argument('<model>', 'a model folder written by kit train')
+    .argument('<model>', 'a model folder written by kit train or kit import')
     .option('--bits <n>', 'bits per weight and activation (8)', parsePositiveInt, 8)
     .option('--scheme <name>', `${SCHEME_NAMES.join(' | ')}: uint8 per-tensor (Jacob et al. 2018) or int8 per-channel weights (TFLite/CMSIS-NN)`, 'uint8')
     .option('--calib <n>', 'training images to calibrate activation ranges on (never test images)', parsePositiveInt, 1000)
@@ -35,6 +36,7 @@ export function registerQuantize(program: Command): void {
     .option('-d, --data <path>', 'CIFAR-10 dataset (as for kit train)', 'data')
     .option('--eval <n>', 'test images for the float vs integer report (default: the whole test set; run on every core, or on $KIT_EVAL_THREADS threads)', parsePositiveInt)
     .option('-o, --out <dir>', 'output folder (default <model>/<scheme>)')
+    .option('--classes <list>', 'comma-separated class names, for an imported model that does not name them')
     .option('--seed <n>', 'seed for the calibration and evaluation samples', parsePositiveInt, 1)
     .addOption(jsonOption())
     .addHelpText('after', examples('kit quantize runs/resnet8 --scheme int8 --data data --calib 1000', 'kit quantize runs/resnet8 --scheme int8 --eval 1000 --json > quant.json'))
@@ -50,6 +52,7 @@ export function registerQuantize(program: Command): void {
         const progress = phaseProgress();
         const result = await quantizeModel({
           modelDir,
+          classes: flags.classes?.split(',').map((c) => c.trim()),
           scheme: flags.scheme,
           bits: flags.bits,
           calibImages: { images: calib.images, count: calib.count, split: 'train' },

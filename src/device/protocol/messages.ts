@@ -24,6 +24,8 @@ export const ErrorCode = {
   TooLong: 2,
   BadLength: 3,
   UnknownType: 4,
+  /** The CPU took an exception (the text names the cause, PC and address); the device has stopped. */
+  CpuFault: 5,
 } as const;
 
 const HELLO_FLAG_SIGNED = 0x01;
