@@ -13,7 +13,7 @@ import { validateGraph } from '../ir/validate.js';
 import { getOp } from '../ops/registry.js';
 import { loadQuantized } from '../quantize/artefact.js';
 import { lowerGraph, type LoweredLayer } from './lower/index.js';
-import { type MemoryPlan, planMemory } from './memory-plan.js';
+import { inputInArena, type MemoryPlan, planMemory } from './memory-plan.js';
 import { modelHash } from './model-hash.js';
 import { render } from './render.js';
 import { type CodeSizes, codeSizes, computeSizes, type Placement, type SizeReport, boardsThatFit, tooLarge } from './sizes.js';
@@ -116,6 +116,7 @@ export function prepareCodegen(
   const plan = planMemory(graph, {
     aliasOps: options.aliasReshape === false ? new Set() : new Set(['flatten']),
     scratch: (i) => layers[i].scratchBytes,
+    planInput: inputInArena(graph),
   });
   const io = ioBytes(graph);
   const code = options.code ?? codeSizes(layers, kernelNames);

@@ -6,9 +6,9 @@ import type { Graph } from '../../src/ir/graph.js';
 import { GraphBuilder } from '../codegen/graphs.js';
 
 /** conv (same/valid, strides, fused ReLU), add, max/avg pooling, global average, flatten, dense. */
-export function smallCnn(seed: number, shape: [number, number, number] = [12, 10, 3]): Graph {
+export function smallCnn(seed: number, shape: [number, number, number] = [12, 10, 3], options: { pixels?: boolean } = {}): Graph {
   const b = new GraphBuilder('int8', seed);
-  const input = b.lut(b.input(shape), -128);
+  const input = options.pixels ? b.lut(b.input(shape), -128) : int8Input(b, shape);
   const x = b.conv(input, { outC: 8, relu: true });
   const y = b.conv(input, { outC: 8, kernel: [1, 1] });
   const s = b.add(x, y, { relu: true });
@@ -20,4 +20,11 @@ export function smallCnn(seed: number, shape: [number, number, number] = [12, 10
   const f = b.flatten(c);
   const d2 = b.dense(f, { outC: 5 });
   return b.build(b.add(d1, d2));
+}
+
+/** An int8 graph input (as TFLite models have), instead of kit's uint8 pixels and lookup table. */
+export function int8Input(b: GraphBuilder, shape: number[], scale = 0.04, zeroPoint = -7): string {
+  // GraphBuilder.build() names the graph input 'image'.
+  b.tensors.image = { shape, dtype: 'int8', quant: { scale: [scale], zeroPoint: [zeroPoint] } };
+  return 'image';
 }

@@ -13,6 +13,7 @@ import { parseNumber, parsePositiveInt } from '../parse.js';
 import { phaseProgress } from '../progress-bar.js';
 import { runCommand } from '../run-command.js';
 import { firmwareDir } from './flash.js';
+import { randomInputs } from '../../device/verify/random-inputs.js';
 
 interface VerifyFlags {
   port?: string;
@@ -24,6 +25,7 @@ interface VerifyFlags {
   seed: number;
   minAgreement: number;
   report?: string;
+  random?: number;
 }
 
 export function registerVerify(program: Command): void {
@@ -35,6 +37,7 @@ export function registerVerify(program: Command): void {
     .option('--baud <n>', 'baud rate (default: the board\'s)', parsePositiveInt)
     .option('-n, --samples <n>', 'test images to verify (a seeded sample across classes)', parsePositiveInt, 200)
     .option('--all', 'verify the whole test set')
+    .option('--random <n>', 'n seeded random inputs of the model\'s input size and type instead of test images (bit-exactness without a data set; --seed picks them)', parsePositiveInt)
     .option('-d, --data <path>', 'CIFAR-10 dataset (as for kit train)', 'data')
     .option('-j, --jobs <n>', 'emulator instances to shard the images across', parsePositiveInt, 1)
     .option('--seed <n>', 'seed for the sample', parsePositiveInt, 1)
@@ -46,7 +49,7 @@ export function registerVerify(program: Command): void {
         const board = loadBoard(manifest.board);
         const { graph } = await loadQuantized(manifest.quantizedDir);
         const floatGraph = await loadFloatGraph(manifest.quantizedDir);
-        const set = sampleImages(loadDataset(flags.data).test, flags.all ? undefined : flags.samples, flags.seed);
+        const set = flags.random ? randomInputs(graph, flags.random, flags.seed) : sampleImages(loadDataset(flags.data).test, flags.all ? undefined : flags.samples, flags.seed);
         const ports = flags.port?.split(',').filter(Boolean);
         const reportFile = flags.report ?? join(project, 'verify-report.json');
         const controller = new AbortController();
@@ -65,6 +68,7 @@ export function registerVerify(program: Command): void {
             modelHash: manifest.modelHash,
             board,
             set,
+            labelled: !flags.random,
             ports,
             baud: flags.baud,
             firmware: join(firmwareDir(project), board.toolchain.output ?? 'firmware'),

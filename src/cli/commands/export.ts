@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import { writeFile } from 'node:fs/promises';
+import { KitError } from '../../errors.js';
+import { graphToTflite } from '../../import/tflite/from-graph.js';
+import { writeTflite } from '../../import/tflite/writer.js';
+import { loadQuantized } from '../../quantize/artefact.js';
+import { formatBytes } from '../../util/format.js';
+import { runCommand } from '../run-command.js';
+
+export function registerExport(program: Command): void {
+  program
+    .command('export')
+    .description('write a quantized int8 model as a .tflite file that the TFLite runtime runs')
+    .argument('<quantized>', 'a folder written by kit quantize --scheme int8 or kit import')
+    .option('--format <name>', 'tflite', 'tflite')
+    .option('-o, --out <file>', 'output file (default <quantized>.tflite)')
+    .action(
+      runCommand(async (dir: string, flags: { format: string; out?: string }) => {
+        if (flags.format !== 'tflite') throw new KitError('bad-option', 'cli', `unknown export format '${flags.format}'`, 'use --format tflite');
+        const { graph } = await loadQuantized(dir);
+        const bytes = writeTflite(graphToTflite(graph));
+        const out = flags.out ?? `${dir.replace(/\/+$/, '')}.tflite`;
+        await writeFile(out, bytes);
+        process.stdout.write(`${out}: ${formatBytes(bytes.length)} TFLite flatbuffer, ${graph.nodes.length} kit nodes\n`);
+      }),
+    );
+}
