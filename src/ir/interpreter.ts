@@ -1,11 +1,13 @@
 import { getOp } from '../ops/registry.js';
-import type { Kernel } from '../ops/op.js';
+import type { Kernel, Requantization } from '../ops/op.js';
 import { allocate, numElements, type Graph, type TensorData } from './graph.js';
 import { validateGraph } from './validate.js';
 
 export interface InterpreterOptions {
   /** Integer graphs: use the plain int32 accumulation loop everywhere (slower; tests compare). */
   plainAccumulation?: boolean;
+  /** 'xnnpack': desktop TFLite's requantization instead of the device's (analysis only). */
+  requantization?: Requantization;
 }
 
 /**
@@ -45,6 +47,7 @@ export class Interpreter {
             output: outSpec,
             params,
             plainAccumulation: options.plainAccumulation,
+            requantization: options.requantization,
           })
         : op.float({
             node,
