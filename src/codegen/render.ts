@@ -67,6 +67,8 @@ export function render(p: Prepared, templates: Templates): Map<string, string> {
 
   files.set('kit_layers.h', templates.render('layers.h.hbs', {
     banner: head('kit_layers.h', FILE_ROLES['kit_layers.h']),
+    // Parameter structs of ops that declare their own (the older ops' live in kit_runtime.h).
+    typedefs: [...new Set(p.layers.map((l) => l.params?.decl).filter((d): d is string => !!d))],
     kernels: kernels.map((l) => ({ fn: fn(l), signature: l.kernel!.signature })),
     params: p.layers.filter((l) => l.params).map((l) => ({ type: l.params!.type, name: l.params!.name })),
   }));

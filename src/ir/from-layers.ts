@@ -1,6 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { KitError } from '../errors.js';
 import { getOp } from '../ops/registry.js';
+import { nodeInputs } from '../ops/op.js';
 import { foldBatchNorm } from './fold-batchnorm.js';
 import { GRAPH_VERSION, type Graph, type GraphNode, type Shape } from './graph.js';
 import { validateGraph } from './validate.js';
@@ -92,12 +93,12 @@ class GraphBuilder {
   /** Add a node; its output tensor is named after it and its shape inferred by the op. */
   node(name: string, op: string, inputs: string[], attrs: Record<string, unknown>): string {
     const def = getOp(op);
-    const shapes = inputs.map((id) => this.graph.tensors[id].shape);
+    const split = nodeInputs(def, inputs);
     const shape = def.inferShape({
       node: name,
       attrs: def.attrs.parse(attrs),
-      inputs: shapes.slice(0, def.activationInputs),
-      params: shapes.slice(def.activationInputs),
+      inputs: split.acts.map((id) => this.graph.tensors[id].shape),
+      params: split.params.map((id) => this.graph.tensors[id].shape),
     });
     const out = this.tensor(name, shape, 'float32');
     const node: GraphNode = { name, op, inputs, outputs: [out], attrs };

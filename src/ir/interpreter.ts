@@ -1,5 +1,5 @@
 import { getOp } from '../ops/registry.js';
-import type { Kernel, Requantization } from '../ops/op.js';
+import { nodeInputs, viewNode, type Kernel, type Requantization } from '../ops/op.js';
 import { allocate, numElements, type Graph, type TensorData } from './graph.js';
 import { validateGraph } from './validate.js';
 
@@ -34,27 +34,16 @@ export class Interpreter {
     this.inputLength = numElements(graph.tensors[this.input].shape);
     for (const node of graph.nodes) {
       const op = getOp(node.op);
-      const attrs = op.attrs.parse(node.attrs);
-      const acts = node.inputs.slice(0, op.activationInputs);
-      const params = node.inputs.slice(op.activationInputs).map((id) => graph.tensors[id]);
-      const outSpec = graph.tensors[node.outputs[0]];
+      const view = viewNode(graph, op, node);
+      const { acts } = nodeInputs(op, node.inputs);
       const kernel = integer
-        ? op.int({
-            node,
-            attrs,
-            intParams: op.intParams.parse(node.intParams),
-            inputs: acts.map((id) => graph.tensors[id]),
-            output: outSpec,
-            params,
-            plainAccumulation: options.plainAccumulation,
-            requantization: options.requantization,
-          })
+        ? op.int({ ...view, intParams: op.intParams.parse(node.intParams), plainAccumulation: options.plainAccumulation, requantization: options.requantization })
         : op.float({
             node,
-            attrs,
-            inputShapes: acts.map((id) => graph.tensors[id].shape),
-            outputShape: outSpec.shape,
-            params: params.map((p) => ({ shape: p.shape, data: p.data as Float32Array })),
+            attrs: view.attrs,
+            inputShapes: view.inputs.map((t) => t.shape),
+            outputShape: view.output.shape,
+            params: view.params.map((p) => ({ shape: p.shape, data: p.data as Float32Array })),
           });
       this.steps.push({ kernel, inputs: acts.map((id) => this.values.get(id)!), output: this.values.get(node.outputs[0])! });
     }

@@ -1,4 +1,5 @@
 import { KitError } from '../errors.js';
+import { nodeInputs } from '../ops/op.js';
 import { getOp } from '../ops/registry.js';
 import { dtypeOf, numElements, type Graph, type GraphNode } from './graph.js';
 
@@ -51,13 +52,14 @@ function validateNode(graph: Graph, node: GraphNode, available: Set<string>): vo
     if (!available.has(id)) throw invalid(`node '${node.name}' reads '${id}' before it is computed`);
   }
   if (node.outputs.length !== 1 || !graph.tensors[node.outputs[0]]) throw invalid(`node '${node.name}' must write exactly one known tensor`);
-  if (node.inputs.length < op.activationInputs) throw invalid(`node '${node.name}' (${node.op}) needs ${op.activationInputs} activation inputs`);
-  const shapes = node.inputs.map((id) => graph.tensors[id].shape);
+  const needed = op.activationInputs === 'all' ? 1 : op.activationInputs;
+  if (node.inputs.length < needed) throw invalid(`node '${node.name}' (${node.op}) needs ${needed} activation inputs`);
+  const { acts, params } = nodeInputs(op, node.inputs);
   const inferred = op.inferShape({
     node: node.name,
     attrs: parsed.data,
-    inputs: shapes.slice(0, op.activationInputs),
-    params: shapes.slice(op.activationInputs),
+    inputs: acts.map((id) => graph.tensors[id].shape),
+    params: params.map((id) => graph.tensors[id].shape),
   });
   const declared = graph.tensors[node.outputs[0]].shape;
   if (inferred.length !== declared.length || inferred.some((d, i) => d !== declared[i])) {

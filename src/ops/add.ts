@@ -3,7 +3,9 @@ import { KitError } from '../errors.js';
 import { multiplyByQuantizedMultiplier, quantizeMultiplier } from '../quantize/fixed-point.js';
 import { dtypeRange, type IntDType } from '../quantize/schemes.js';
 import type { OpDef } from './op.js';
-import { activationRange, activationSchema, applyFloatActivation } from './common/activation.js';
+import { activationRange, activationSchema, applyFloatActivation, type Activation } from './common/activation.js';
+import { tensorQuant } from './common/view-quant.js';
+import type { AffineParams } from '../quantize/qparams.js';
 import { checkAccumulator, maxAbsOffset } from './common/quantize-weights.js';
 import { sameShape } from './common/shape-checks.js';
 
@@ -32,6 +34,42 @@ const intParams = z.object({
   activationMax: z.number().int(),
 });
 export type AddIntParams = z.infer<typeof intParams>;
+
+/**
+ * TFLite Micro's ADD parameters: twice the larger input scale is the common scale, each input's
+ * real multiplier (<= 1/2) and the output's computed in double, then QuantizeMultiplier.
+ */
+export function addIntParams(in1: AffineParams, in2: AffineParams, out: AffineParams, activation: Activation, qmin: number, qmax: number): AddIntParams {
+  const twiceMaxInputScale = 2 * Math.max(in1.scale, in2.scale);
+  const m1 = quantizeMultiplier(in1.scale / twiceMaxInputScale);
+  const m2 = quantizeMultiplier(in2.scale / twiceMaxInputScale);
+  const mOut = quantizeMultiplier(twiceMaxInputScale / (2 ** ADD_LEFT_SHIFT * out.scale));
+  const range = activationRange(activation, out, qmin, qmax);
+  return {
+    leftShift: ADD_LEFT_SHIFT,
+    input1Multiplier: m1.multiplier,
+    input1Shift: m1.shift,
+    input2Multiplier: m2.multiplier,
+    input2Shift: m2.shift,
+    outputMultiplier: mOut.multiplier,
+    outputShift: mOut.shift,
+    activationMin: range.min,
+    activationMax: range.max,
+  };
+}
+
+/**
+ * One input's rescaling as TFLite's ADD computes it per element, MBQM((q - zeroPoint) << leftShift,
+ * multiplier, shift), tabulated for every q of the 8-bit type (index q - qmin). It depends on one
+ * 8-bit value only, so the interpreter and the generated C both use this table: the same integers,
+ * a third of the work. |q - z| << 20 < 2^28: no overflow.
+ */
+export function addInputTable(dtype: IntDType, zeroPoint: number, multiplier: number, shift: number, leftShift: number): Int32Array {
+  const { qmin, qmax } = dtypeRange(dtype);
+  const table = new Int32Array(256);
+  for (let q = qmin; q <= qmax; q++) table[q - qmin] = multiplyByQuantizedMultiplier((q - zeroPoint) << leftShift, multiplier, shift);
+  return table;
+}
 
 export const add: OpDef<AddAttrs, AddIntParams> = {
   name: 'add',
@@ -63,32 +101,19 @@ export const add: OpDef<AddAttrs, AddIntParams> = {
 
   quantize(ctx) {
     const [in1, in2] = ctx.inputQuant;
-    const out = ctx.outputQuant;
-    const twiceMaxInputScale = 2 * Math.max(in1.scale, in2.scale);
-    const m1 = quantizeMultiplier(in1.scale / twiceMaxInputScale);
-    const m2 = quantizeMultiplier(in2.scale / twiceMaxInputScale);
-    const mOut = quantizeMultiplier(twiceMaxInputScale / (2 ** ADD_LEFT_SHIFT * out.scale));
     const { qmin, qmax } = ctx.scheme.activation;
+    const intParams = addIntParams(in1, in2, ctx.outputQuant, ctx.attrs.activation, qmin, qmax);
     // Each scaled input is at most half of |x - zp| << 20, so the int32 sum is bounded by the larger
     // shifted input, max|x - zp| * 2^20 <= 255 * 2^20 < 2^28.
     const bound = Math.max(maxAbsOffset(in1.zeroPoint, qmin, qmax), maxAbsOffset(in2.zeroPoint, qmin, qmax)) * 2 ** ADD_LEFT_SHIFT;
-    checkAccumulator(ctx.node.name, bound, [mOut.shift]);
-    const range = activationRange(ctx.attrs.activation, out, qmin, qmax);
-    return {
-      params: [],
-      intParams: {
-        leftShift: ADD_LEFT_SHIFT,
-        input1Multiplier: m1.multiplier,
-        input1Shift: m1.shift,
-        input2Multiplier: m2.multiplier,
-        input2Shift: m2.shift,
-        outputMultiplier: mOut.multiplier,
-        outputShift: mOut.shift,
-        activationMin: range.min,
-        activationMax: range.max,
-      },
-      accumulatorBound: bound,
-    };
+    checkAccumulator(ctx.node.name, bound, [intParams.outputShift]);
+    return { params: [], intParams, accumulatorBound: bound };
+  },
+
+  deriveIntParams(view) {
+    const name = view.node.name;
+    const out = tensorQuant(name, view.output, 'the output');
+    return addIntParams(tensorQuant(name, view.inputs[0], 'input 1'), tensorQuant(name, view.inputs[1], 'input 2'), out, view.attrs.activation, out.qmin, out.qmax);
   },
 
   int(ctx) {
@@ -97,16 +122,9 @@ export const add: OpDef<AddAttrs, AddIntParams> = {
     const { qmin, qmax } = dtypeRange(ctx.output.dtype as IntDType);
     const lo = Math.max(p.activationMin, qmin);
     const hi = Math.min(p.activationMax, qmax);
-    // TFLite computes, per element and input i: MultiplyByQuantizedMultiplier((q_i - z_i) << 20,
-    // multiplier_i, shift_i). That is a function of one 8-bit value, so it is tabulated for all 256
-    // of them: the same integers, a third of the work. |q - z| << 20 < 2^28: no overflow.
-    const scaledInput = (zeroPoint: number, multiplier: number, shift: number) => {
-      const table = new Int32Array(256);
-      for (let q = qmin; q <= qmax; q++) table[q - qmin] = multiplyByQuantizedMultiplier((q - zeroPoint) << p.leftShift, multiplier, shift);
-      return table;
-    };
-    const t1 = scaledInput(ctx.inputs[0].quant!.zeroPoint[0], p.input1Multiplier, p.input1Shift);
-    const t2 = scaledInput(ctx.inputs[1].quant!.zeroPoint[0], p.input2Multiplier, p.input2Shift);
+    const dtype = ctx.output.dtype as IntDType;
+    const t1 = addInputTable(dtype, ctx.inputs[0].quant!.zeroPoint[0], p.input1Multiplier, p.input1Shift, p.leftShift);
+    const t2 = addInputTable(dtype, ctx.inputs[1].quant!.zeroPoint[0], p.input2Multiplier, p.input2Shift, p.leftShift);
     const { outputMultiplier, outputShift } = p;
     return (inputs, out) => {
       // Locals, not closure variables, for the hot loop.

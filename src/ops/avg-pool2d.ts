@@ -1,6 +1,7 @@
 import type { OpDef } from './op.js';
 import { clamp } from '../quantize/fixed-point.js';
-import { poolAttrs, poolGeometry, poolIntParams, roundedAverage, type PoolAttrs, type PoolIntParams } from './common/pool.js';
+import { activationRange, applyFloatActivation } from './common/activation.js';
+import { deriveClampIntParams, poolAttrs, poolGeometry, poolIntParams, roundedAverage, type PoolAttrs, type PoolIntParams } from './common/pool.js';
 import { dtypeRange, type IntDType } from '../quantize/schemes.js';
 import { checkAccumulator } from './common/quantize-weights.js';
 
@@ -29,15 +30,22 @@ export const avgPool2d: OpDef<PoolAttrs, PoolIntParams> = {
 
   float(ctx) {
     const g = poolGeometry({ node: ctx.node.name, attrs: ctx.attrs, inputs: ctx.inputShapes, params: [] });
-    return ([x], out) => pool(g, x, out, (sum, count) => sum / count);
+    const activation = ctx.attrs.activation ?? 'none';
+    return ([x], out) => {
+      pool(g, x, out, (sum, count) => sum / count);
+      applyFloatActivation(activation, out as Float32Array);
+    };
   },
 
   quantize(ctx) {
     const { qmin, qmax } = ctx.scheme.activation;
     const bound = ctx.attrs.poolSize[0] * ctx.attrs.poolSize[1] * Math.max(-qmin, qmax);
     checkAccumulator(ctx.node.name, bound, []);
-    return { params: [], intParams: { activationMin: qmin, activationMax: qmax }, accumulatorBound: bound };
+    const r = activationRange(ctx.attrs.activation ?? 'none', ctx.outputQuant, qmin, qmax);
+    return { params: [], intParams: { activationMin: r.min, activationMax: r.max }, accumulatorBound: bound };
   },
+
+  deriveIntParams: deriveClampIntParams,
 
   int(ctx) {
     const g = poolGeometry({ node: ctx.node.name, attrs: ctx.attrs, inputs: ctx.inputs.map((t) => t.shape), params: [] });

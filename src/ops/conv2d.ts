@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { OpDef, ShapeContext } from './op.js';
 import { activationSchema } from './common/activation.js';
 import type { ConvGeometry } from './common/conv-geometry.js';
-import { convDenseIntParams, prepareFloatKernel, prepareIntKernel, quantizeConvDense, type ConvDenseIntParams } from './common/conv-dense.js';
+import { convDenseIntParams, deriveConvDenseIntParams, prepareFloatKernel, prepareIntKernel, quantizeConvDense, type ConvDenseIntParams } from './common/conv-dense.js';
 import { expectEqual, expectRank } from './common/shape-checks.js';
 import { window2d } from './common/window.js';
 
@@ -58,6 +58,10 @@ export const conv2d: OpDef<Conv2dAttrs, ConvDenseIntParams> = {
     const [w] = ctx.params;
     const channels = w.shape[0];
     return quantizeConvDense(ctx, channels, w.data.length / channels, ctx.scheme.weight.perChannel);
+  },
+
+  deriveIntParams(view) {
+    return deriveConvDenseIntParams(view, view.params[0].shape[0]);
   },
 
   int(ctx) {

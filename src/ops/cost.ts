@@ -1,4 +1,5 @@
 import { dtypeBytes, numElements, type Graph, type GraphNode } from '../ir/graph.js';
+import { viewNode } from './op.js';
 import { getOp } from './registry.js';
 
 /** What running one node costs per image and what it stores. */
@@ -13,12 +14,11 @@ export interface NodeCost {
 /** MACs from the op's definition; bytes from the node's constant parameters as stored. */
 export function nodeCost(graph: Graph, node: GraphNode): NodeCost {
   const op = getOp(node.op);
-  const shapes = node.inputs.map((id) => graph.tensors[id].shape);
-  const macs = op.macs({ node: node.name, attrs: op.attrs.parse(node.attrs), inputs: shapes.slice(0, op.activationInputs), params: shapes.slice(op.activationInputs) });
+  const view = viewNode(graph, op, node);
+  const macs = op.macs({ node: node.name, attrs: view.attrs, inputs: view.inputs.map((t) => t.shape), params: view.params.map((t) => t.shape) });
   let weightBytes = 0;
   let biasBytes = 0;
-  for (const id of node.inputs.slice(op.activationInputs)) {
-    const t = graph.tensors[id];
+  for (const t of view.params) {
     const bytes = numElements(t.shape) * dtypeBytes(t.dtype);
     if (t.dtype === 'int32') biasBytes += bytes;
     else weightBytes += bytes;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { OpDef } from './op.js';
 import { activationSchema } from './common/activation.js';
 import { denseGeometry } from './common/conv-geometry.js';
-import { convDenseIntParams, prepareFloatKernel, prepareIntKernel, quantizeConvDense, type ConvDenseIntParams } from './common/conv-dense.js';
+import { convDenseIntParams, deriveConvDenseIntParams, prepareFloatKernel, prepareIntKernel, quantizeConvDense, type ConvDenseIntParams } from './common/conv-dense.js';
 import { expectEqual, expectRank } from './common/shape-checks.js';
 
 /**
@@ -41,6 +41,10 @@ export const dense: OpDef<DenseAttrs, ConvDenseIntParams> = {
   quantize(ctx) {
     const [outUnits, inUnits] = ctx.params[0].shape;
     return quantizeConvDense(ctx, outUnits, inUnits, false);
+  },
+
+  deriveIntParams(view) {
+    return deriveConvDenseIntParams(view, view.params[0].shape[0]);
   },
 
   int(ctx) {

@@ -24,5 +24,6 @@ export const flatten: OpDef<FlattenAttrs, FlattenAttrs> = {
   macs: () => 0,
   float: copy,
   quantize: () => ({ params: [], intParams: {}, accumulatorBound: 0 }),
+  deriveIntParams: () => ({}),
   int: copy,
 };

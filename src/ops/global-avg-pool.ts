@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { OpDef } from './op.js';
 import { clamp } from '../quantize/fixed-point.js';
-import { poolIntParams, roundedAverage, type PoolIntParams } from './common/pool.js';
+import { deriveClampIntParams, poolIntParams, roundedAverage, type PoolIntParams } from './common/pool.js';
 import { expectRank } from './common/shape-checks.js';
 import { dtypeRange, type IntDType } from '../quantize/schemes.js';
 import { checkAccumulator } from './common/quantize-weights.js';
@@ -43,6 +43,8 @@ export const globalAvgPool: OpDef<GlobalAvgPoolAttrs, PoolIntParams> = {
     checkAccumulator(ctx.node.name, bound, []);
     return { params: [], intParams: { activationMin: qmin, activationMax: qmax }, accumulatorBound: bound };
   },
+
+  deriveIntParams: (view) => deriveClampIntParams({ ...view, attrs: {} }),
 
   int(ctx) {
     const [h, w, c] = ctx.inputs[0].shape;

@@ -1,6 +1,7 @@
 import type { OpDef } from './op.js';
 import { clamp } from '../quantize/fixed-point.js';
-import { poolAttrs, poolGeometry, poolIntParams, type PoolAttrs, type PoolIntParams } from './common/pool.js';
+import { activationRange, applyFloatActivation } from './common/activation.js';
+import { deriveClampIntParams, poolAttrs, poolGeometry, poolIntParams, type PoolAttrs, type PoolIntParams } from './common/pool.js';
 import { dtypeRange, type IntDType } from '../quantize/schemes.js';
 
 /**
@@ -26,13 +27,20 @@ export const maxPool2d: OpDef<PoolAttrs, PoolIntParams> = {
 
   float(ctx) {
     const g = poolGeometry({ node: ctx.node.name, attrs: ctx.attrs, inputs: ctx.inputShapes, params: [] });
-    return ([x], out) => maxPool(g, x, out, -Infinity, Infinity);
+    const activation = ctx.attrs.activation ?? 'none';
+    return ([x], out) => {
+      maxPool(g, x, out, -Infinity, Infinity);
+      applyFloatActivation(activation, out as Float32Array);
+    };
   },
 
   quantize(ctx) {
     const { qmin, qmax } = ctx.scheme.activation;
-    return { params: [], intParams: { activationMin: qmin, activationMax: qmax }, accumulatorBound: 0 };
+    const r = activationRange(ctx.attrs.activation ?? 'none', ctx.outputQuant, qmin, qmax);
+    return { params: [], intParams: { activationMin: r.min, activationMax: r.max }, accumulatorBound: 0 };
   },
+
+  deriveIntParams: deriveClampIntParams,
 
   int(ctx) {
     const g = poolGeometry({ node: ctx.node.name, attrs: ctx.attrs, inputs: ctx.inputs.map((t) => t.shape), params: [] });

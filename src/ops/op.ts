@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import type { GraphNode, Shape, TensorData, TensorSpec } from '../ir/graph.js';
+import type { LowerContext, LoweredLayer } from '../codegen/lower/types.js';
+import type { Graph, GraphNode, Shape, TensorData, TensorSpec } from '../ir/graph.js';
 import type { AffineParams } from '../quantize/qparams.js';
 import type { Scheme } from '../quantize/schemes.js';
 
@@ -16,8 +17,11 @@ export interface OpDef<A = unknown, P = unknown> {
   readonly attrs: z.ZodType<A>;
   /** Schema of the integer parameters the quantizer computes for it. */
   readonly intParams: z.ZodType<P>;
-  /** How many of the node's inputs are activations; the rest are constant parameters. */
-  readonly activationInputs: number;
+  /**
+   * How many of the node's inputs are activations ('all' for ops with any number of them, e.g.
+   * concat); the rest are constant parameters. Passes split a node's inputs with `nodeInputs`.
+   */
+  readonly activationInputs: number | 'all';
   /**
    * Where the output's quantization comes from: calibration, the first input's (ops that only move or
    * select values, for which TFLite requires equal input and output parameters), or `outputRange`.
@@ -35,6 +39,53 @@ export interface OpDef<A = unknown, P = unknown> {
   quantize(ctx: QuantizeContext<A>): QuantizedNode<P>;
   /** Prepare the integer reference kernel. */
   int(ctx: IntContext<A, P>): Kernel;
+  /**
+   * The integer parameters of a node whose tensors are already quantized (an imported model): from
+   * the scales and zero points of its inputs, parameters and output, exactly as TFLite Micro's
+   * Prepare computes them. `quantize` uses the same function once it has quantized the tensors.
+   */
+  deriveIntParams?(view: QuantizedView<A>): P;
+  /**
+   * The C lowering of the op (constant arrays, parameter struct, kernel configuration), for ops
+   * that keep it next to their definition; older ops are lowered in src/codegen/lower/.
+   */
+  lower?(ctx: LowerContext<A, P>): LoweredLayer;
+}
+
+/**
+ * The one view of a node every pass reads (as TFLite Micro kernels read their tensors through one
+ * accessor): its parsed attributes, its activation inputs, constant parameters and output as tensor
+ * specs (shape, dtype, quantization, data for constants).
+ */
+export interface NodeView<A = unknown> {
+  node: GraphNode;
+  attrs: A;
+  /** Activation inputs. */
+  inputs: TensorSpec[];
+  /** Constant parameters (weights, bias, tables), with data. */
+  params: TensorSpec[];
+  output: TensorSpec;
+}
+
+/** A node of an already-quantized graph before its integer parameters are known. */
+export type QuantizedView<A = unknown> = NodeView<A>;
+
+/** A node's input tensor ids split into activations and constant parameters. */
+export function nodeInputs(op: Pick<OpDef, 'activationInputs'>, inputs: string[]): { acts: string[]; params: string[] } {
+  const n = op.activationInputs === 'all' ? inputs.length : op.activationInputs;
+  return { acts: inputs.slice(0, n), params: inputs.slice(n) };
+}
+
+/** The node view of `node` in `graph` (attributes parsed by the op's schema). */
+export function viewNode<A>(graph: Graph, op: OpDef<A, unknown>, node: GraphNode): NodeView<A> {
+  const { acts, params } = nodeInputs(op, node.inputs);
+  return {
+    node,
+    attrs: op.attrs.parse(node.attrs),
+    inputs: acts.map((id) => graph.tensors[id]),
+    params: params.map((id) => graph.tensors[id]),
+    output: graph.tensors[node.outputs[0]],
+  };
 }
 
 /** Runs one node on one image: activation inputs in, output written in place. */
@@ -80,15 +131,8 @@ export interface QuantizedNode<P> {
   accumulatorBound: number;
 }
 
-export interface IntContext<A, P> {
-  node: GraphNode;
-  attrs: A;
+export interface IntContext<A, P> extends NodeView<A> {
   intParams: P;
-  /** Activation inputs (shape, dtype, quant). */
-  inputs: TensorSpec[];
-  output: TensorSpec;
-  /** Constant parameters with data. */
-  params: TensorSpec[];
   /** Force the plain int32 accumulation path even where the faster exact one applies (tests). */
   plainAccumulation?: boolean;
   /** Whose requantization to compute (default: TFLite Micro's, what the device runs). */

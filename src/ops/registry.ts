@@ -4,6 +4,7 @@ import { add } from './add.js';
 import { avgPool2d } from './avg-pool2d.js';
 import { conv2d } from './conv2d.js';
 import { dense } from './dense.js';
+import { depthwiseConv2d } from './depthwise-conv2d/index.js';
 import { flatten } from './flatten.js';
 import { globalAvgPool } from './global-avg-pool.js';
 import { maxPool2d } from './max-pool2d.js';
@@ -14,6 +15,7 @@ import { relu } from './relu.js';
 const OPS: readonly OpDef<any, any>[] = [
   normalizeInput,
   conv2d,
+  depthwiseConv2d,
   dense,
   add,
   relu,

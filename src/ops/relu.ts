@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { OpDef } from './op.js';
 import { clamp } from '../quantize/fixed-point.js';
-import { poolIntParams, type PoolIntParams } from './common/pool.js';
+import { deriveClampIntParams, poolIntParams, type PoolIntParams } from './common/pool.js';
 
 /**
  * A ReLU that could not be fused into the op before it (e.g. right after pooling). It keeps the
@@ -26,6 +26,7 @@ export const relu: OpDef<ReluAttrs, PoolIntParams> = {
     const { qmin, qmax } = ctx.scheme.activation;
     return { params: [], intParams: { activationMin: clamp(ctx.inputQuant[0].zeroPoint, qmin, qmax), activationMax: qmax }, accumulatorBound: 0 };
   },
+  deriveIntParams: (view) => deriveClampIntParams({ ...view, attrs: { activation: 'relu' } }),
   int: (ctx) => {
     const { activationMin: lo, activationMax: hi } = ctx.intParams;
     return ([x], out) => {

@@ -2,6 +2,7 @@ import { KitError } from '../errors.js';
 import type { Graph, GraphNode, TensorSpec } from '../ir/graph.js';
 import { validateGraph } from '../ir/validate.js';
 import { getOp } from '../ops/registry.js';
+import { nodeInputs } from '../ops/op.js';
 import type { Range } from './histogram.js';
 import { asymmetricParams, type AffineParams } from './qparams.js';
 import type { Scheme } from './schemes.js';
@@ -28,8 +29,9 @@ export function quantizeGraph(floatGraph: Graph, ranges: Map<string, Range>, sch
   for (const node of floatGraph.nodes) {
     const op = getOp(node.op);
     const attrs = op.attrs.parse(node.attrs);
-    const acts = node.inputs.slice(0, op.activationInputs);
-    const params = node.inputs.slice(op.activationInputs).map((id) => floatGraph.tensors[id]);
+    const split = nodeInputs(op, node.inputs);
+    const acts = split.acts;
+    const params = split.params.map((id) => floatGraph.tensors[id]);
     const outId = node.outputs[0];
     const outSpec = floatGraph.tensors[outId];
     const inputQuant = acts.map((id) => quant.get(id)!);

@@ -28,7 +28,7 @@ export interface ConvOptions {
 export class GraphBuilder {
   readonly tensors: Record<string, TensorSpec> = {};
   readonly nodes: GraphNode[] = [];
-  private readonly rand: () => number;
+  protected readonly rand: () => number;
   readonly qmin: number;
   readonly qmax: number;
   private n = 0;
@@ -40,19 +40,19 @@ export class GraphBuilder {
     this.qmax = s.activation.qmax;
   }
 
-  private int(lo: number, hi: number): number {
+  protected int(lo: number, hi: number): number {
     return lo + Math.floor(this.rand() * (hi - lo + 1));
   }
 
-  private name(prefix: string): string {
+  protected name(prefix: string): string {
     return `${prefix}${this.n++}`;
   }
 
-  private act(shape: number[], zeroPoint: number, scale = 0.02 + 0.05 * this.rand()): TensorSpec {
+  protected act(shape: number[], zeroPoint: number, scale = 0.02 + 0.05 * this.rand()): TensorSpec {
     return { shape, dtype: this.scheme, quant: { scale: [scale], zeroPoint: [zeroPoint] } };
   }
 
-  private emit(op: string, inputs: string[], out: TensorSpec, attrs: Record<string, unknown>, intParams: Record<string, unknown>, prefix = op): string {
+  protected emit(op: string, inputs: string[], out: TensorSpec, attrs: Record<string, unknown>, intParams: Record<string, unknown>, prefix = op): string {
     const name = this.name(prefix);
     this.tensors[name] = out;
     this.nodes.push({ name, op, inputs, outputs: [name], attrs, intParams });

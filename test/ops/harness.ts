@@ -54,9 +54,11 @@ function runFloat(op: string, attrs: Record<string, unknown>, inputs: { shape: S
 export function dequantizeParam(t: TensorSpec): Float32Array {
   const data = t.data!;
   const q = t.quant!;
-  const per = q.scale.length > 1 ? data.length / q.scale.length : data.length;
+  // Per-channel along `axis` (0 by default): the stride of that axis in the row-major layout.
+  const axis = q.axis ?? 0;
+  const stride = t.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
   return Float32Array.from(data, (v, i) => {
-    const c = q.scale.length > 1 ? Math.floor(i / per) : 0;
+    const c = q.scale.length > 1 ? Math.floor(i / stride) % q.scale.length : 0;
     return (v - q.zeroPoint[c]) * q.scale[c];
   });
 }
@@ -132,7 +134,7 @@ export function runOpCase(c: OpCase): OpResult {
   const activationMax = ip.activationMax ?? qmax;
   const lo = dequantizeValue(activationMin, outQuant);
   const hi = dequantizeValue(activationMax, outQuant);
-  const hasWeights = c.op === 'conv2d' || c.op === 'dense';
+  const hasWeights = c.op === 'conv2d' || c.op === 'dense' || c.op === 'depthwise_conv2d';
   const refParams = hasWeights ? q.params.map((p) => ({ shape: p.tensor.shape, data: dequantizeParam(p.tensor) })) : params;
   const raw = runFloat(c.op, c.attrs, c.inputs.map((t, i) => ({ shape: t.shape, data: deqInputs[i] })), refParams, outShape);
   const reference = raw.map((v) => Math.min(hi, Math.max(lo, v)));

@@ -3,14 +3,14 @@
  * of one 8-bit value, so it is tabulated here for all 256 values with the interpreter's own
  * fixed-point functions: the same integers the interpreter tabulates, stored in flash.
  */
-import type { AddIntParams } from '../../ops/add.js';
-import { multiplyByQuantizedMultiplier } from '../../quantize/fixed-point.js';
+import { addInputTable, type AddIntParams } from '../../ops/add.js';
+import { activationSuffix, type Activation } from '../../ops/common/activation.js';
 import { dtypeRange } from '../../quantize/schemes.js';
 import { thousands } from '../c-format.js';
 import { checkClamp, checkInt32, expect8bit, headroom, unsupported } from './checks.js';
 import { ctypeOf, suffixOf, type LowerContext, type LoweredLayer } from './types.js';
 
-export function lowerAdd(ctx: LowerContext<{ activation: string }, AddIntParams>): LoweredLayer {
+export function lowerAdd(ctx: LowerContext<{ activation: Activation }, AddIntParams>): LoweredLayer {
   const name = ctx.node.name;
   const [a, b] = ctx.inputs;
   const outType = expect8bit(name, ctx.output, 'the output');
@@ -21,14 +21,9 @@ export function lowerAdd(ctx: LowerContext<{ activation: string }, AddIntParams>
   const p = ctx.intParams;
   checkClamp(name, p.activationMin, p.activationMax, ctx.output.dtype);
   const { qmin, qmax } = dtypeRange(outType);
-  const table = (zeroPoint: number, multiplier: number, shift: number) => {
-    const t = new Int32Array(256);
-    for (let q = qmin; q <= qmax; q++) t[q - qmin] = multiplyByQuantizedMultiplier((q - zeroPoint) << p.leftShift, multiplier, shift);
-    return t;
-  };
   checkInt32(name, 'a shifted input', Math.max(qmax - qmin, 255) * 2 ** p.leftShift);
-  const t1 = table(a.quant!.zeroPoint[0], p.input1Multiplier, p.input1Shift);
-  const t2 = table(b.quant!.zeroPoint[0], p.input2Multiplier, p.input2Shift);
+  const t1 = addInputTable(outType, a.quant!.zeroPoint[0], p.input1Multiplier, p.input1Shift, p.leftShift);
+  const t2 = addInputTable(outType, b.quant!.zeroPoint[0], p.input2Multiplier, p.input2Shift, p.leftShift);
   const maxAbs = (t: Int32Array) => t.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   const bound = maxAbs(t1) + maxAbs(t2);
   checkInt32(name, 'the sum of the rescaled inputs', bound, Math.max(0, p.outputShift));
@@ -68,7 +63,7 @@ export function lowerAdd(ctx: LowerContext<{ activation: string }, AddIntParams>
     inputs: ctx.node.inputs.slice(0, 2),
     output: ctx.node.outputs[0],
     scratchBytes: 0,
-    summary: `add ${ctx.output.shape.join('x')}${(ctx.attrs.activation === 'relu' ? ', relu' : '')}`,
+    summary: `add ${ctx.output.shape.join('x')}${activationSuffix(ctx.attrs.activation)}`,
     notes: [
       `${thousands(count)} values; zero points ${a.quant!.zeroPoint[0]} + ${b.quant!.zeroPoint[0]} -> ${ctx.output.quant!.zeroPoint[0]}; clamp [${p.activationMin}, ${p.activationMax}]`,
       `overflow: |table1| + |table2| <= ${thousands(bound)} (${headroom(bound)}); requantization ${fast ? 'fast path' : 'general path'}`,

@@ -7,6 +7,7 @@
 import type { TensorSpec } from '../../ir/graph.js';
 import type { Conv2dAttrs } from '../../ops/conv2d.js';
 import type { ConvDenseIntParams } from '../../ops/common/conv-dense.js';
+import { activationSuffix, type Activation } from '../../ops/common/activation.js';
 import type { ConvGeometry } from '../../ops/common/conv-geometry.js';
 import { window2d } from '../../ops/common/window.js';
 import { dtypeRange } from '../../quantize/schemes.js';
@@ -37,7 +38,7 @@ export const lowerConv2d = (ctx: LowerContext<Conv2dAttrs>) => lowerConvLike(ctx
 export const lowerDense = (ctx: LowerContext) => lowerConvLike(ctx, 'dense', denseGeometry(ctx), 'valid');
 
 function lowerConvLike(
-  ctx: LowerContext<{ activation: string }, ConvDenseIntParams>,
+  ctx: LowerContext<{ activation: Activation }, ConvDenseIntParams>,
   kind: 'conv2d' | 'dense',
   g: Geometry,
   padding: string,
@@ -115,7 +116,7 @@ function lowerConvLike(
           describe: `fully connected ${g.inC} -> ${g.outC}`,
         };
   const macs = g.outH * g.outW * g.outC * depth;
-  const act = ctx.attrs.activation === 'relu' ? ', relu' : '';
+  const act = activationSuffix(ctx.attrs.activation);
   const summary =
     kind === 'conv2d'
       ? `conv2d ${g.kH}x${g.kW}/${g.strideH} ${padding}, ${g.inH}x${g.inW}x${g.inC} -> ${g.outH}x${g.outW}x${g.outC}${act}`

@@ -1,6 +1,7 @@
 /** Lowering of every node of a quantized graph; one function per op, looked up by op name. */
 import { KitError } from '../../errors.js';
 import type { Graph } from '../../ir/graph.js';
+import { nodeInputs, viewNode } from '../../ops/op.js';
 import { getOp, opNames } from '../../ops/registry.js';
 import { cIdentifier } from '../c-format.js';
 import { lowerAdd } from './add.js';
@@ -32,12 +33,12 @@ export interface LowerOptions {
 export function lowerGraph(graph: Graph, options: LowerOptions = {}): LoweredLayer[] {
   const ids = new Set<string>();
   return graph.nodes.map((node, index) => {
-    const lowering = LOWERINGS[node.op];
-    if (!lowering) {
-      throw new KitError('op-no-codegen', 'codegen', `node '${node.name}': kit codegen has no C for op '${node.op}'`, `supported: ${Object.keys(LOWERINGS).join(', ')}`);
-    }
     const op = getOp(node.op);
-    const acts = node.inputs.slice(0, op.activationInputs);
+    const lowering = loweringOf(node.op);
+    if (!lowering) {
+      throw new KitError('op-no-codegen', 'codegen', `node '${node.name}': kit codegen has no C for op '${node.op}'`, `supported: ${loweredOps().join(', ')}`);
+    }
+    const { acts } = nodeInputs(op, node.inputs);
     for (const id of acts) {
       // Any op may read the input tensor of an imported model (it is copied into the arena first),
       // but only the lookup table reads raw uint8 pixels.
@@ -49,22 +50,28 @@ export function lowerGraph(graph: Graph, options: LowerOptions = {}): LoweredLay
     while (ids.has(id)) id += '_';
     ids.add(id);
     return lowering({
+      ...viewNode(graph, op, node),
       graph,
-      node,
       index,
       op,
-      attrs: op.attrs.parse(node.attrs),
       intParams: op.intParams.parse(node.intParams ?? {}),
       id,
-      inputs: acts.map((t) => graph.tensors[t]),
-      output: graph.tensors[node.outputs[0]],
-      params: node.inputs.slice(op.activationInputs).map((t) => graph.tensors[t]),
       aliasReshape: options.aliasReshape ?? true,
     });
   });
 }
 
+/** An op's lowering: next to its definition (op.lower), or in this folder for the older ops. */
+export function loweringOf(name: string): Lowering | undefined {
+  const op = getOp(name);
+  return op.lower ? (ctx) => op.lower!(ctx) : LOWERINGS[name];
+}
+
+function loweredOps(): string[] {
+  return opNames().filter((n) => loweringOf(n));
+}
+
 /** Ops the registry knows but codegen cannot lower (a test keeps this empty). */
 export function opsWithoutLowering(): string[] {
-  return opNames().filter((n) => !LOWERINGS[n]);
+  return opNames().filter((n) => !loweringOf(n));
 }

@@ -4,7 +4,7 @@
  * Everything numeric comes from the quantized graph; lowering only lays it out.
  */
 import type { DType, Graph, GraphNode, TensorSpec } from '../../ir/graph.js';
-import type { OpDef } from '../../ops/op.js';
+import type { NodeView, OpDef } from '../../ops/op.js';
 
 export type CType = 'int8_t' | 'uint8_t' | 'int16_t' | 'int32_t';
 
@@ -37,6 +37,8 @@ export interface KernelSpec {
 
 export interface ParamsStruct {
   type: string;
+  /** The C typedef of `type`, for ops that declare their struct themselves (kit_layers.h holds it). */
+  decl?: string;
   name: string;
   fields: { name: string; value: string }[];
 }
@@ -62,19 +64,12 @@ export interface LoweredLayer {
   macs: number;
 }
 
-export interface LowerContext<A = any, P = any> {
+export interface LowerContext<A = any, P = any> extends NodeView<A> {
   graph: Graph;
-  node: GraphNode;
   index: number;
   op: OpDef<A, P>;
-  attrs: A;
   intParams: P;
   id: string;
-  /** Activation inputs. */
-  inputs: TensorSpec[];
-  output: TensorSpec;
-  /** Constant parameters (weights, bias, tables). */
-  params: TensorSpec[];
   /** false: flatten copies instead of aliasing its input (tests). */
   aliasReshape: boolean;
 }

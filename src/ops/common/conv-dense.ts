@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { dtypeRange, type IntDType } from '../../quantize/schemes.js';
-import type { FloatContext, IntContext, Kernel, QuantizeContext, QuantizedNode } from '../op.js';
+import { KitError } from '../../errors.js';
+import type { FloatContext, IntContext, Kernel, QuantizeContext, QuantizedNode, QuantizedView } from '../op.js';
+import { tensorQuant } from './view-quant.js';
 import { activationRange, applyFloatActivation, type Activation } from './activation.js';
 import type { ConvGeometry } from './conv-geometry.js';
 import { prepareFloatConv } from './float-conv.js';
@@ -78,6 +80,24 @@ export function quantizeConvDense(
     intParams: { multiplier, shift, activationMin: range.min, activationMax: range.max },
     accumulatorBound: bound,
   };
+}
+
+/**
+ * The integer parameters of a conv2d or dense node from its quantized tensors (TFLite Micro's
+ * PopulateConvolutionQuantizationParams): per output channel, the real multiplier
+ * input_scale * weight_scale[c] / output_scale (in double) as QuantizeMultiplier, and the fused
+ * activation's clamp.
+ */
+export function deriveConvDenseIntParams(view: QuantizedView<{ activation: Activation }>, channels: number): ConvDenseIntParams {
+  const name = view.node.name;
+  const input = tensorQuant(name, view.inputs[0], 'the input');
+  const output = tensorQuant(name, view.output, 'the output');
+  const w = view.params[0].quant;
+  if (!w) throw new KitError('graph-unsupported', 'quantize', `${name}: the weights are not quantized`, 'kit runs 8-bit quantized graphs');
+  const weightParams = Array.from({ length: channels }, (_, c) => ({ scale: w.scale.length === 1 ? w.scale[0] : w.scale[c], zeroPoint: 0 }));
+  const { multiplier, shift } = requantMultipliers(input.scale, weightParams, output.scale);
+  const range = activationRange(view.attrs.activation, output, output.qmin, output.qmax);
+  return { multiplier, shift, activationMin: range.min, activationMax: range.max };
 }
 
 /** Build the integer convolution of a quantized conv2d or dense node from its tensors. */

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import type { ShapeContext } from '../op.js';
+import type { QuantizedView, ShapeContext } from '../op.js';
+import { activationRange, activationSchema, type Activation } from './activation.js';
+import { tensorQuant } from './view-quant.js';
 import { expectRank } from './shape-checks.js';
 import { window2d } from './window.js';
 
@@ -7,8 +9,17 @@ export const poolAttrs = z.object({
   poolSize: z.tuple([z.number().int().positive(), z.number().int().positive()]),
   strides: z.tuple([z.number().int().positive(), z.number().int().positive()]),
   padding: z.enum(['same', 'valid']),
+  /** TFLite's pools carry a fused activation too (absent: none). */
+  activation: activationSchema.optional(),
 });
 export type PoolAttrs = z.infer<typeof poolAttrs>;
+
+/** The clamp of a pool (or any op whose only integer parameter is its fused activation). */
+export function deriveClampIntParams(view: QuantizedView<{ activation?: Activation }>): PoolIntParams {
+  const out = tensorQuant(view.node.name, view.output, 'the output');
+  const r = activationRange(view.attrs.activation ?? 'none', out, out.qmin, out.qmax);
+  return { activationMin: r.min, activationMax: r.max };
+}
 
 /** Integer parameters of pooling: the output clamp (pooling keeps the input's quantization). */
 export const poolIntParams = z.object({ activationMin: z.number().int(), activationMax: z.number().int() });

@@ -1,0 +1,114 @@
+/**
+ * Golden graphs for the ops TFLite models bring (depthwise_conv2d, pad, mean, softmax, concat,
+ * quantize, fused relu6): integers chosen to hit the edges, run through the same interpreter-vs-C
+ * comparison as graphs.ts. Integer parameters of the new ops come from their deriveIntParams, as an
+ * importer would compute them.
+ */
+import type { Graph } from '../../src/ir/graph.js';
+import { activationRange, type Activation } from '../../src/ops/common/activation.js';
+import { depthwiseGeometry } from '../../src/ops/depthwise-conv2d/geometry.js';
+import { getOp } from '../../src/ops/registry.js';
+import { quantizeMultiplier } from '../../src/quantize/fixed-point.js';
+import type { SchemeName } from '../../src/quantize/schemes.js';
+import { GraphBuilder, type Edge } from './graphs.js';
+
+export interface DepthwiseOptions {
+  kernel?: [number, number];
+  strides?: [number, number];
+  padding?: 'same' | 'valid';
+  dilation?: [number, number];
+  multiplier?: number;
+  activation?: Activation;
+  zeroPoint?: number;
+  /** Per-channel weight zero points at the extremes (the uint8 path with zw != 0). */
+  weightZeroPoints?: boolean;
+  /** Multipliers >= 1 (a left shift before the multiply), with tiny weights. */
+  leftShift?: boolean;
+}
+
+export class TfliteGraphBuilder extends GraphBuilder {
+  constructor(scheme: SchemeName, seed: number) {
+    super(scheme, seed);
+  }
+
+  /** A node whose intParams come from the op's deriveIntParams on its quantized tensors. */
+  derived(op: string, inputs: string[], params: string[], outShape: number[], outQuant: { scale: number; zeroPoint: number }, attrs: Record<string, unknown>): string {
+    const name = this.name(op);
+    this.tensors[name] = { shape: outShape, dtype: this.scheme, quant: { scale: [outQuant.scale], zeroPoint: [outQuant.zeroPoint] } };
+    const def = getOp(op);
+    const node = { name, op, inputs: [...inputs, ...params], outputs: [name], attrs };
+    const view = { node, attrs: def.attrs.parse(attrs), inputs: inputs.map((t) => this.tensors[t]), params: params.map((t) => this.tensors[t]), output: this.tensors[name] };
+    this.nodes.push({ ...node, intParams: def.deriveIntParams!(view) as Record<string, unknown> });
+    return name;
+  }
+
+  randomZeroPoint(): number {
+    return this.int(this.qmin, this.qmax);
+  }
+
+  depthwise(x: string, o: DepthwiseOptions = {}): string {
+    const [, , inC] = this.shape(x);
+    const [kH, kW] = o.kernel ?? [3, 3];
+    const m = o.multiplier ?? 1;
+    const outC = inC * m;
+    const attrs = { strides: o.strides ?? [1, 1], padding: o.padding ?? 'same', dilation: o.dilation ?? [1, 1], depthMultiplier: m, activation: o.activation ?? 'none' };
+    const g = depthwiseGeometry({ node: 'test', attrs, inputs: [this.shape(x)], params: [[1, kH, kW, outC]] });
+    const int8 = this.scheme === 'int8';
+    const [wmin, wmax] = int8 ? [-128, 127] : [0, 255];
+    const wzp = Array.from({ length: outC }, (_, c) => (o.weightZeroPoints ? (int8 ? [-128, 127, 0, 5] : [0, 255, 128, 7])[c % 4] : int8 ? 0 : 120));
+    const data = int8 ? new Int8Array(kH * kW * outC) : new Uint8Array(kH * kW * outC);
+    for (let i = 0; i < data.length; i++) {
+      const c = i % outC;
+      data[i] = o.leftShift ? Math.max(wmin, Math.min(wmax, wzp[c] + this.int(-2, 2))) : this.int(wmin, wmax);
+    }
+    if (!o.leftShift) {
+      for (let c = 0; c < outC; c++) {
+        data[c] = wmin; // the extremes of the weight type in every channel
+        data[data.length - outC + c] = wmax;
+      }
+    }
+    const bias = Int32Array.from({ length: outC }, () => (o.leftShift ? 3 : this.int(-20000, 20000)));
+    const zeroPoint = o.zeroPoint ?? this.int(this.qmin, this.qmax);
+    const typical = Math.sqrt(kH * kW) * 74 * (o.leftShift ? 2 : 74);
+    const multiplier: number[] = [];
+    const shift: number[] = [];
+    for (let c = 0; c < outC; c++) {
+      const q = quantizeMultiplier(o.leftShift ? 1.5 + 3 * this.rand() : (60 / typical) * (0.5 + 1.5 * this.rand()));
+      multiplier.push(q.multiplier);
+      shift.push(q.shift);
+    }
+    const scale = 0.02 + 0.05 * this.rand();
+    const range = activationRange(attrs.activation, { scale, zeroPoint }, this.qmin, this.qmax);
+    const name = this.name('depthwise_conv2d');
+    this.tensors[`${name}/weights`] = { shape: [1, kH, kW, outC], dtype: this.scheme, data, quant: { scale: wzp.map(() => 0.01), zeroPoint: wzp, axis: 3 } };
+    this.tensors[`${name}/bias`] = { shape: [outC], dtype: 'int32', data: bias, quant: { scale: wzp.map(() => 0.0002), zeroPoint: wzp.map(() => 0), axis: 0 } };
+    this.tensors[name] = this.act([g.outH, g.outW, outC], zeroPoint, scale);
+    this.nodes.push({
+      name,
+      op: 'depthwise_conv2d',
+      inputs: [x, `${name}/weights`, `${name}/bias`],
+      outputs: [name],
+      attrs,
+      intParams: { multiplier, shift, activationMin: range.min, activationMax: range.max },
+    });
+    return name;
+  }
+}
+
+/**
+ * Depthwise convolutions: depth multipliers 1-3, SAME padding with odd sizes (the extra pad after),
+ * stride 2, dilation 2, valid padding, weight zero points, multipliers >= 1, relu/relu6 clamps.
+ */
+export function depthwiseGraph(scheme: SchemeName, edge: Edge, seed: number): Graph {
+  const b = new TfliteGraphBuilder(scheme, seed);
+  const end = (e: Edge) => (e === 'low' ? b.qmin : b.qmax);
+  const other: Edge = edge === 'low' ? 'high' : 'low';
+  let x = b.lut(b.input([9, 11, 3]), end(edge));
+  x = b.depthwise(x, { activation: 'relu6', zeroPoint: end(other) }); // 9x11x3
+  x = b.depthwise(x, { multiplier: 2, strides: [2, 2], zeroPoint: end(edge) }); // 5x6x6
+  x = b.depthwise(x, { dilation: [2, 2], activation: 'relu', weightZeroPoints: true }); // 5x6x6
+  x = b.depthwise(x, { multiplier: 3, kernel: [3, 2], strides: [2, 1], padding: 'valid', zeroPoint: end(other) }); // 2x5x18
+  x = b.depthwise(x, { kernel: [2, 2], leftShift: true, zeroPoint: end(edge) }); // multipliers >= 1
+  x = b.conv(x, { outC: 5, kernel: [1, 1], relu: true }); // pointwise after depthwise, as in MobileNet
+  return b.build(x);
+}
