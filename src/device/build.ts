@@ -94,7 +94,9 @@ export async function buildFirmware(opts: BuildOptions): Promise<FirmwareBuild> 
   const { board, file, command } = buildCommand(opts);
   mkdirSync(resolve(opts.outDir), { recursive: true });
   await new Promise<void>((done, fail) => {
-    execFile(command[0], command.slice(1), { maxBuffer: 16 << 20, timeout: 120_000 }, (err, _stdout, stderr) => {
+    // No time limit: a model with megabytes of weights takes minutes to compile on a loaded machine,
+    // and a compiler does not hang.
+    execFile(command[0], command.slice(1), { maxBuffer: 16 << 20 }, (err, _stdout, stderr) => {
       if (!err) return done();
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
         return fail(
