@@ -9,6 +9,7 @@ import { flatten } from './flatten.js';
 import { globalAvgPool } from './global-avg-pool.js';
 import { maxPool2d } from './max-pool2d.js';
 import { normalizeInput } from './normalize-input.js';
+import { padOp } from './pad/index.js';
 import { relu } from './relu.js';
 
 /** Every op kit knows. Adding an op: write src/ops/<op>.ts and add one line here. */
@@ -23,6 +24,7 @@ const OPS: readonly OpDef<any, any>[] = [
   maxPool2d,
   globalAvgPool,
   flatten,
+  padOp,
 ];
 
 const byName = new Map(OPS.map((op) => [op.name, op]));

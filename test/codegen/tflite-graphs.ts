@@ -46,6 +46,27 @@ export class TfliteGraphBuilder extends GraphBuilder {
     return this.int(this.qmin, this.qmax);
   }
 
+  /** Give node `name` a fused activation, with TFLite's clamp for its output quantization. */
+  fuse(name: string, activation: Activation): string {
+    const node = this.nodes.find((n) => n.name === name)!;
+    const q = this.tensors[name].quant!;
+    const r = activationRange(activation, { scale: q.scale[0], zeroPoint: q.zeroPoint[0] }, this.qmin, this.qmax);
+    node.attrs = { ...node.attrs, activation };
+    node.intParams = { ...node.intParams, activationMin: r.min, activationMax: r.max };
+    return name;
+  }
+
+  /** An output quantization: this scale, or random, and a random zero point unless given. */
+  outQuant(o: { scale?: number; zeroPoint?: number } = {}): { scale: number; zeroPoint: number } {
+    return { scale: o.scale ?? 0.02 + 0.05 * this.rand(), zeroPoint: o.zeroPoint ?? this.int(this.qmin, this.qmax) };
+  }
+
+  pad(x: string, paddings: [number, number][]): string {
+    const q = this.tensors[x].quant!;
+    const out = this.shape(x).map((d, i) => d + paddings[i][0] + paddings[i][1]);
+    return this.derived('pad', [x], [], out, { scale: q.scale[0], zeroPoint: q.zeroPoint[0] }, { paddings });
+  }
+
   depthwise(x: string, o: DepthwiseOptions = {}): string {
     const [, , inC] = this.shape(x);
     const [kH, kW] = o.kernel ?? [3, 3];
@@ -111,4 +132,25 @@ export function depthwiseGraph(scheme: SchemeName, edge: Edge, seed: number): Gr
   x = b.depthwise(x, { kernel: [2, 2], leftShift: true, zeroPoint: end(edge) }); // multipliers >= 1
   x = b.conv(x, { outC: 5, kernel: [1, 1], relu: true }); // pointwise after depthwise, as in MobileNet
   return b.build(x);
+}
+
+/**
+ * pad (rows, columns, channels; before and after) between convolutions, and fused relu6 /
+ * relu_n1_to_1 clamps on conv2d, add, max and average pooling and dense.
+ */
+export function padActivationsGraph(scheme: SchemeName, edge: Edge, seed: number): Graph {
+  const b = new TfliteGraphBuilder(scheme, seed);
+  const end = (e: Edge) => (e === 'low' ? b.qmin : b.qmax);
+  const input = b.lut(b.input([7, 6, 3]), end(edge));
+  let x = b.fuse(b.conv(input, { outC: 4, zeroPoint: end(edge) }), 'relu6'); // 7x6x4
+  x = b.pad(x, [[1, 2], [0, 3], [0, 0]]); // 10x9x4
+  x = b.depthwise(x, { padding: 'valid', activation: 'relu6' }); // 8x7x4
+  x = b.pad(x, [[0, 0], [0, 0], [2, 1]]); // 8x7x7, channels padded
+  const y = b.conv(x, { outC: 7, kernel: [1, 1] });
+  x = b.fuse(b.add(x, y), 'relu6');
+  x = b.fuse(b.pool('max_pool2d', x, [2, 2], [2, 2], 'same'), 'relu6'); // 4x4x7
+  x = b.fuse(b.pool('avg_pool2d', x, [3, 3], [1, 1], 'same'), 'relu_n1_to_1');
+  x = b.pad(x, [[1, 0], [0, 1], [0, 0]]); // 5x5x7
+  const d = b.fuse(b.dense(b.flatten(x), { outC: 9 }), 'relu6');
+  return b.build(b.fuse(b.dense(d, { outC: 5 }), 'relu_n1_to_1'));
 }

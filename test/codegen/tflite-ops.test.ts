@@ -10,13 +10,14 @@ import { numElements, type Graph } from '../../src/ir/graph.js';
 import type { SchemeName } from '../../src/quantize/schemes.js';
 import type { Edge } from './graphs.js';
 import { assertMatchesInterpreter, compileModel, missing, randomPixels, runModel, runOnQemu, SANITIZE, tmpDir } from './helpers.js';
-import { depthwiseGraph } from './tflite-graphs.js';
+import { depthwiseGraph, padActivationsGraph } from './tflite-graphs.js';
 
 const IMAGES = 6;
 
 /** Graph builders by name; each runs for both schemes and both zero-point ends. */
 const GRAPHS: Record<string, (scheme: SchemeName, edge: Edge, seed: number) => Graph> = {
   depthwise_conv2d: depthwiseGraph,
+  'pad and fused relu6': padActivationsGraph,
 };
 
 async function check(graph: Graph, tag: string): Promise<void> {
