@@ -28,7 +28,7 @@ import { runBatch } from '../../src/ir/interpreter.js';
 import { quantizeModel } from '../../src/quantize/index.js';
 import { GraphBuilder } from '../codegen/graphs.js';
 import { kitError } from '../kit-error.js';
-import { int8Input, smallCnn } from './models.js';
+import { dsCnnStyle, int8Input, mobilenetStyle, smallCnn } from './models.js';
 import { runTflite } from './tflite-runtime.js';
 
 const run = promisify(execFile);
@@ -56,6 +56,8 @@ function models(): Record<string, Graph> {
     maxpool: roundTrip(pool.build(p)),
     dense: roundTrip(dense.build(dense.dense(d, { outC: 3 }))),
     cnn: roundTrip(smallCnn(3)),
+    mobilenet: roundTrip(mobilenetStyle(4)),
+    dscnn: roundTrip(dsCnnStyle(5)),
   };
 }
 

@@ -116,9 +116,9 @@ class Exporter {
     return this.addTensor({ name: id, shape: [...spec.shape], type, buffer, quantization: this.quant(spec) }, id);
   }
 
-  private int32Constant(name: string, values: number[]): number {
+  private int32Constant(name: string, values: number[], shape = [values.length]): number {
     const buffer = this.buffers.push(new Uint8Array(Int32Array.from(values).buffer)) - 1;
-    return this.addTensor({ name, shape: [values.length], type: TensorType.INT32, buffer });
+    return this.addTensor({ name, shape, type: TensorType.INT32, buffer });
   }
 
   private op(builtin: number, inputs: number[], outputs: number[], options?: { table: keyof typeof OPTIONS; values: Record<string, number | boolean | number[]> }): void {
@@ -132,16 +132,12 @@ class Exporter {
     });
   }
 
-  /** The fused activation a node's clamp stands for. */
+  /** The node's fused activation as TFLite's enum (TFLite recomputes the same clamp from it). */
   private fused(node: GraphNode): number {
-    const p = node.intParams as { activationMin: number; activationMax: number };
-    const out = this.graph.tensors[node.outputs[0]].quant!;
-    const zp = out.zeroPoint[0];
-    const q = (f: number) => zp + Math.round(Math.fround(f / out.scale[0]));
-    if (p.activationMin === -128 && p.activationMax === 127) return Activation.NONE;
-    if (p.activationMin === Math.max(-128, zp) && p.activationMax === 127) return Activation.RELU;
-    if (p.activationMin === Math.max(-128, zp) && p.activationMax === Math.min(127, q(6))) return Activation.RELU6;
-    throw refuse(`node '${node.name}' clamps to [${p.activationMin}, ${p.activationMax}], which no TFLite fused activation expresses`);
+    const activation = (node.attrs.activation as string | undefined) ?? 'none';
+    const value = { none: Activation.NONE, relu: Activation.RELU, relu6: Activation.RELU6, relu_n1_to_1: Activation.RELU_N1_TO_1 }[activation];
+    if (value === undefined) throw refuse(`node '${node.name}' has activation '${activation}', which TFLite does not fuse`);
+    return value;
   }
 
   private node(node: GraphNode): void {
@@ -156,6 +152,23 @@ class Exporter {
           table: 'Conv2DOptions',
           values: { padding: a.padding === 'same' ? Padding.SAME : Padding.VALID, strideH: a.strides[0], strideW: a.strides[1], fusedActivation: this.fused(node), dilationW: 1, dilationH: 1 },
         });
+        return;
+      }
+      case 'depthwise_conv2d': {
+        const x = act(0), w = act(1), b = act(2);
+        const out = this.activation(node.outputs[0]);
+        const dilation = (a.dilation as [number, number] | undefined) ?? [1, 1];
+        this.op(BuiltinOperator.DEPTHWISE_CONV_2D, [x, w, b], [out], {
+          table: 'DepthwiseConv2DOptions',
+          values: { padding: a.padding === 'same' ? Padding.SAME : Padding.VALID, strideH: a.strides[0], strideW: a.strides[1], depthMultiplier: a.depthMultiplier, fusedActivation: this.fused(node), dilationH: dilation[0], dilationW: dilation[1] },
+        });
+        return;
+      }
+      case 'pad': {
+        const x = act(0);
+        const out = this.activation(node.outputs[0]);
+        const rows = (a.paddings as [number, number][]).flat();
+        this.op(BuiltinOperator.PAD, [x, this.int32Constant(`${node.name}/paddings`, [0, 0, ...rows], [rows.length / 2 + 1, 2])], [out], { table: 'PadOptions', values: {} });
         return;
       }
       case 'dense': {

@@ -10,17 +10,19 @@
  */
 import { KitError } from '../../errors.js';
 import { GRAPH_VERSION, type Graph, type GraphNode, type QuantParams, type TensorData, type TensorSpec } from '../../ir/graph.js';
-import { add } from '../../ops/add.js';
 import { getOp } from '../../ops/registry.js';
-import { clamp, roundHalfAwayFromZero } from '../../quantize/fixed-point.js';
 import { INT8 } from '../../quantize/schemes.js';
 import { accumulatorBound, centeredWeights, checkAccumulator, maxAbsOffset, requantMultipliers } from '../../ops/common/quantize-weights.js';
 import { KIT_DESCRIPTION, type KitExportInfo } from './from-graph.js';
-import type { TflModel, TflOperator, TflSubgraph, TflTensor } from './model.js';
-import { Activation, BuiltinOperator, builtinName, Padding, TensorType, tensorTypeName } from './schema.js';
+import type { OptionValue, TflModel, TflOperator, TflSubgraph, TflTensor } from './model.js';
+import type { Activation } from '../../ops/common/activation.js';
+import { deriveNodeIntParams } from '../../ops/derive.js';
+import { depthwiseGeometry } from '../../ops/depthwise-conv2d/geometry.js';
+import { centeredDepthwiseWeights, depthwiseBounds } from '../../ops/depthwise-conv2d/weights.js';
+import { Activation as TflActivation, BuiltinOperator, builtinName, Padding, TensorType, tensorTypeName } from './schema.js';
 
 /** TFLite builtin ops kit imports (QUANTIZE / DEQUANTIZE only at the model's float edges). */
-export const SUPPORTED_OPS = ['CONV_2D', 'FULLY_CONNECTED', 'ADD', 'AVERAGE_POOL_2D', 'MAX_POOL_2D', 'RESHAPE', 'MEAN', 'QUANTIZE', 'DEQUANTIZE'];
+export const SUPPORTED_OPS = ['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED', 'PAD', 'ADD', 'AVERAGE_POOL_2D', 'MAX_POOL_2D', 'RESHAPE', 'MEAN', 'QUANTIZE', 'DEQUANTIZE'];
 
 /** Largest model kit imports: everything must fit a microcontroller's flash many times over. */
 export const MAX_MODEL_BYTES = 64 * 1024 * 1024;
@@ -47,7 +49,7 @@ function refuse(code: string, message: string, hint?: string): KitError {
   return new KitError(code, 'import', message, hint);
 }
 
-const activationName = (a: number) => Object.entries(Activation).find(([, v]) => v === a)?.[0] ?? `activation ${a}`;
+const activationName = (a: number) => Object.entries(TflActivation).find(([, v]) => v === a)?.[0] ?? `activation ${a}`;
 
 export function tfliteToGraph(model: TflModel, file: string): ImportedModel {
   if (model.subgraphs.length !== 1) {
@@ -271,37 +273,47 @@ class Importer {
     return id;
   }
 
-  private emit(op: TflOperator, index: number, kitOp: string, inputs: string[], attrs: Record<string, unknown>, intParams: Record<string, unknown>, accumulator = 0, outShape?: number[], named?: string): string {
-    const name = named ?? this.nodeName(op, kitOp, index);
+  /**
+   * Add a node for TFLite operator `op`; its integer parameters come from the op's own
+   * deriveIntParams (TFLite Micro's Prepare on the stored scales), so import and quantize share them.
+   */
+  private emit(op: TflOperator, index: number, kitOp: string, inputs: string[], attrs: Record<string, unknown>, accumulator = 0, options: { outShape?: number[]; name?: string } = {}): string {
+    const name = options.name ?? this.nodeName(op, kitOp, index);
     const out = this.activationSpec(op.outputs[0]);
-    if (outShape) out.shape = outShape;
+    if (options.outShape) out.shape = options.outShape;
     const id = this.tensorId(op.outputs[0], name);
     this.tensors[id] = out;
     const extra = this.info.nodes?.[this.tensor(op.outputs[0]).name];
     if (extra?.activation && 'activation' in attrs) attrs = { ...attrs, activation: extra.activation };
-    this.nodes.push({ name, op: kitOp, inputs, outputs: [id], attrs, ...(extra?.fused ? { fused: extra.fused } : {}), intParams, accumulatorBound: accumulator });
+    const node: GraphNode = { name, op: kitOp, inputs, outputs: [id], attrs, ...(extra?.fused ? { fused: extra.fused } : {}) };
+    node.intParams = deriveNodeIntParams(this.partialGraph(), node);
+    node.accumulatorBound = accumulator;
+    this.nodes.push(node);
     this.sourceOps.push(builtinName(op.builtin));
     this.ids.set(op.outputs[0], id);
     return id;
   }
 
-  /** TFLite's CalculateActivationRangeQuantized for a fused activation on an int8 output. */
-  private clampRange(activation: number, out: QuantParams, index: number): { activationMin: number; activationMax: number } {
-    const zp = out.zeroPoint[0];
-    // TFLite: zero_point + round(f / scale) with a float32 division.
-    const q = (f: number) => zp + roundHalfAwayFromZero(Math.fround(f / out.scale[0]));
-    switch (activation) {
-      case Activation.NONE: return { activationMin: -128, activationMax: 127 };
-      case Activation.RELU: return { activationMin: clamp(q(0), -128, 127), activationMax: 127 };
-      case Activation.RELU6: return { activationMin: clamp(q(0), -128, 127), activationMax: clamp(q(6), -128, 127) };
-      case Activation.RELU_N1_TO_1: return { activationMin: clamp(q(-1), -128, 127), activationMax: clamp(q(1), -128, 127) };
-      default: throw refuse('tflite-unsupported', `${this.file}: operator ${index} has fused activation ${activationName(activation)}`, 'kit supports fused NONE, RELU, RELU6 and RELU_N1_TO_1');
+  private partialGraph(): Graph {
+    return { version: GRAPH_VERSION, kind: 'quantized', scheme: 'int8', tensors: this.tensors, nodes: this.nodes, inputs: [], outputs: [] };
+  }
+
+  /** TFLite's fused_activation_function as kit's activation attribute. */
+  private activation(value: OptionValue | undefined, index: number): Activation {
+    switch (value ?? TflActivation.NONE) {
+      case TflActivation.NONE: return 'none';
+      case TflActivation.RELU: return 'relu';
+      case TflActivation.RELU6: return 'relu6';
+      case TflActivation.RELU_N1_TO_1: return 'relu_n1_to_1';
+      default: throw refuse('tflite-unsupported', `${this.file}: operator ${index} has fused activation ${activationName(value as number)}`, 'kit supports fused NONE, RELU, RELU6 and RELU_N1_TO_1');
     }
   }
 
   private convert(op: TflOperator, index: number): void {
     switch (op.builtin) {
       case BuiltinOperator.CONV_2D: return this.conv(op, index);
+      case BuiltinOperator.DEPTHWISE_CONV_2D: return this.depthwise(op, index);
+      case BuiltinOperator.PAD: return this.pad(op, index);
       case BuiltinOperator.FULLY_CONNECTED: return this.dense(op, index);
       case BuiltinOperator.ADD: return this.add(op, index);
       case BuiltinOperator.AVERAGE_POOL_2D: return this.pool(op, index, 'avg_pool2d');
@@ -345,7 +357,7 @@ class Importer {
       data: bias,
       quant: { scale: wq.scale.map((s) => xq.scale[0] * s), zeroPoint: wq.scale.map(() => 0), ...(wq.scale.length > 1 ? { axis: 0 } : {}) },
     };
-    return { wId, bId, multiplier, shift, bound, outQ };
+    return { wId, bId, bound };
   }
 
   private conv(op: TflOperator, index: number): void {
@@ -354,13 +366,56 @@ class Importer {
     const x = this.input(op.inputs[0], index);
     const channels = this.tensor(op.inputs[1]).shape[0];
     const name = this.nodeName(op, 'conv2d', index);
-    const { wId, bId, multiplier, shift, bound, outQ } = this.weightsAndBias(op, index, name, channels);
-    const act = o.fusedActivation as number;
+    const { wId, bId, bound } = this.weightsAndBias(op, index, name, channels);
     this.emit(op, index, 'conv2d', [x, wId, bId], {
       strides: [o.strideH, o.strideW],
       padding: o.padding === Padding.SAME ? 'same' : 'valid',
-      activation: act === Activation.NONE ? 'none' : 'relu',
-    }, { multiplier, shift, ...this.clampRange(act, outQ, index) }, bound, undefined, name);
+      activation: this.activation(o.fusedActivation, index),
+    }, bound, { name });
+  }
+
+  private depthwise(op: TflOperator, index: number): void {
+    const o = op.options;
+    const x = this.input(op.inputs[0], index);
+    const [wi, bi] = [op.inputs[1], op.inputs[2]];
+    const wT = this.tensor(wi);
+    const outC = wT.shape[3];
+    const inC = this.tensors[x].shape[2];
+    if (wT.shape.length !== 4 || wT.shape[0] !== 1 || outC % inC !== 0) throw this.unsupported(op, index, `weights [${wT.shape.join(', ')}] for ${inC} input channels`);
+    const name = this.nodeName(op, 'depthwise_conv2d', index);
+    const w = this.constData(wi, TensorType.INT8, 'weights') as Int8Array;
+    const wq = this.quantOf(wi);
+    if (wq.scale.length !== 1 && (wq.scale.length !== outC || wq.axis !== 3)) {
+      throw refuse('tflite-quant', `${this.file}: depthwise weights '${wT.name}' have ${wq.scale.length} scales along axis ${wq.axis} for ${outC} channels`, 'per-channel depthwise weights are quantized along the last axis');
+    }
+    if (wq.zeroPoint.some((z) => z !== 0)) throw refuse('tflite-quant', `${this.file}: weights '${wT.name}' have a non-zero zero point`, 'TFLite int8 weights are symmetric');
+    const xq = this.tensors[x].quant!;
+    const bias = bi !== undefined && bi >= 0 ? (this.constData(bi, TensorType.INT32, 'bias') as Int32Array) : new Int32Array(outC);
+    const attrs = {
+      strides: [o.strideH, o.strideW],
+      padding: o.padding === Padding.SAME ? 'same' : 'valid',
+      dilation: [o.dilationH, o.dilationW],
+      depthMultiplier: outC / inC,
+      activation: this.activation(o.fusedActivation, index),
+    };
+    const wId = `${name}/weights`;
+    const bId = `${name}/bias`;
+    const axis = wq.scale.length > 1;
+    this.tensors[wId] = { shape: [...wT.shape], dtype: 'int8', data: w, quant: { scale: wq.scale, zeroPoint: wq.scale.map(() => 0), ...(axis ? { axis: 3 } : {}) } };
+    this.tensors[bId] = { shape: [outC], dtype: 'int32', data: bias, quant: { scale: wq.scale.map((sc) => xq.scale[0] * sc), zeroPoint: wq.scale.map(() => 0), ...(axis ? { axis: 0 } : {}) } };
+    const g = depthwiseGeometry({ node: name, attrs: attrs as never, inputs: [this.tensors[x].shape], params: [wT.shape, [outC]] });
+    const bound = Math.max(...depthwiseBounds(g, centeredDepthwiseWeights(w, [0], outC), bias, maxAbsOffset(xq.zeroPoint[0], -128, 127)));
+    this.emit(op, index, 'depthwise_conv2d', [x, wId, bId], attrs, bound, { name });
+  }
+
+  private pad(op: TflOperator, index: number): void {
+    const x = this.input(op.inputs[0], index);
+    this.sameQuant(op, index, x);
+    const rows = Array.from(this.constData(op.inputs[1], TensorType.INT32, 'paddings') as Int32Array);
+    const rank = this.tensor(op.inputs[0]).shape.length;
+    if (rows.length !== 2 * rank || (rank > 1 && (rows[0] !== 0 || rows[1] !== 0))) throw this.unsupported(op, index, 'padding the batch dimension');
+    const paddings = Array.from({ length: rank - (rank > 1 ? 1 : 0) }, (_, d) => [rows[2 * (d + (rank > 1 ? 1 : 0))], rows[2 * (d + (rank > 1 ? 1 : 0)) + 1]]);
+    this.emitSimple(op, index, 'pad', [x], { paddings });
   }
 
   private dense(op: TflOperator, index: number): void {
@@ -377,54 +432,37 @@ class Importer {
       x = flat;
     }
     const name = this.nodeName(op, 'dense', index);
-    const { wId, bId, multiplier, shift, bound, outQ } = this.weightsAndBias(op, index, name, channels);
-    const act = o.fusedActivation as number;
-    this.emit(op, index, 'dense', [x, wId, bId], { activation: act === Activation.NONE ? 'none' : 'relu' }, { multiplier, shift, ...this.clampRange(act, outQ, index) }, bound, [channels], name);
+    const { wId, bId, bound } = this.weightsAndBias(op, index, name, channels);
+    this.emit(op, index, 'dense', [x, wId, bId], { activation: this.activation(o.fusedActivation, index) }, bound, { outShape: [channels], name });
   }
 
   private add(op: TflOperator, index: number): void {
     const [a, b] = op.inputs.map((i) => this.input(i, index));
     if (this.tensors[a].shape.join() !== this.tensors[b].shape.join()) throw this.unsupported(op, index, 'broadcasting');
-    const q = (id: string) => ({ scale: this.tensors[id].quant!.scale[0], zeroPoint: this.tensors[id].quant!.zeroPoint[0] });
-    const outQ = this.quantOf(op.outputs[0]);
-    const act = op.options.fusedActivation as number;
-    const name = this.nodeName(op, 'add', index);
-    // kit's add computes its integers as TFLite's Prepare does; reuse it on the stored scales.
-    const quantized = add.quantize({
-      node: { name, op: 'add', inputs: [a, b], outputs: [name], attrs: {} },
-      attrs: { activation: 'none' },
-      scheme: INT8,
-      inputShapes: [this.tensors[a].shape, this.tensors[b].shape],
-      outputShape: this.tensors[a].shape,
-      inputQuant: [q(a), q(b)],
-      outputQuant: { scale: outQ.scale[0], zeroPoint: outQ.zeroPoint[0] },
-      params: [],
-    });
-    this.emit(op, index, 'add', [a, b], { activation: act === Activation.NONE ? 'none' : 'relu' }, { ...quantized.intParams, ...this.clampRange(act, outQ, index) }, quantized.accumulatorBound, undefined, name);
+    this.emitSimple(op, index, 'add', [a, b], { activation: this.activation(op.options.fusedActivation, index) });
   }
 
   /**
-   * A node without constants (pooling, reshapes): its integer parameters and accumulator bound from
-   * the op's own quantize(), on the stored scales; `clamp` overrides its activation range.
+   * A node without constants (add, pooling, reshapes). Its accumulator bound is the one the op's
+   * quantize() proves, evaluated on the stored scales and zero points.
    */
-  private emitSimple(op: TflOperator, index: number, kitOp: string, x: string, attrs: Record<string, unknown>, clamp: Record<string, number>): void {
+  private emitSimple(op: TflOperator, index: number, kitOp: string, inputs: string[], attrs: Record<string, unknown>, name?: string): void {
     const def = getOp(kitOp);
-    const name = this.nodeName(op, kitOp, index);
     const q = (spec: TensorSpec) => ({ scale: spec.quant!.scale[0], zeroPoint: spec.quant!.zeroPoint[0] });
     const out = this.activationSpec(op.outputs[0]);
-    const inShape = this.tensors[x].shape;
+    const inShapes = inputs.map((x) => this.tensors[x].shape);
     const parsed = def.attrs.parse(attrs);
-    const quantized = def.quantize({
-      node: { name, op: kitOp, inputs: [x], outputs: [name], attrs },
+    const { accumulatorBound } = def.quantize({
+      node: { name: name ?? kitOp, op: kitOp, inputs, outputs: [], attrs },
       attrs: parsed,
       scheme: INT8,
-      inputShapes: [inShape],
-      outputShape: def.inferShape({ node: name, attrs: parsed, inputs: [inShape], params: [] }),
-      inputQuant: [q(this.tensors[x])],
+      inputShapes: inShapes,
+      outputShape: def.inferShape({ node: kitOp, attrs: parsed, inputs: inShapes, params: [] }),
+      inputQuant: inputs.map((x) => q(this.tensors[x])),
       outputQuant: q(out),
       params: [],
     });
-    this.emit(op, index, kitOp, [x], attrs, { ...(quantized.intParams as Record<string, unknown>), ...clamp }, quantized.accumulatorBound, undefined, name);
+    this.emit(op, index, kitOp, inputs, attrs, accumulatorBound, { name });
   }
 
   private sameQuant(op: TflOperator, index: number, x: string): void {
@@ -447,14 +485,16 @@ class Importer {
       // Average over the whole input, then to a vector: kit's global_avg_pool (how kit exports it).
       this.at++;
       this.sameQuant(next.op, next.index, x);
-      this.emitSimple(next.op, next.index, 'global_avg_pool', x, {}, this.clampRange(o.fusedActivation as number, outQ, index));
+      this.emitSimple(next.op, next.index, 'global_avg_pool', [x], {});
       return;
     }
-    this.emitSimple(op, index, kitOp, x, {
+    const activation = this.activation(o.fusedActivation, index);
+    this.emitSimple(op, index, kitOp, [x], {
       poolSize: [o.filterHeight, o.filterWidth],
       strides: [o.strideH, o.strideW],
       padding: o.padding === Padding.SAME ? 'same' : 'valid',
-    }, this.clampRange(o.fusedActivation as number, outQ, index));
+      ...(activation !== 'none' ? { activation } : {}),
+    });
   }
 
   private reshape(op: TflOperator, index: number): void {
@@ -462,7 +502,7 @@ class Importer {
     const shape = this.kitShape(op.outputs[0]);
     this.sameQuant(op, index, x);
     if (shape.length !== 1) throw this.unsupported(op, index, `to [${this.tensor(op.outputs[0]).shape.join(', ')}]`);
-    this.emitSimple(op, index, 'flatten', x, {}, {});
+    this.emitSimple(op, index, 'flatten', [x], {});
   }
 
   private mean(op: TflOperator, index: number): void {
@@ -472,6 +512,6 @@ class Importer {
     const shape = this.kitShape(op.outputs[0]);
     if (axes.join() !== '1,2' || this.tensors[x].shape.length !== 3 || shape.length !== 1) throw this.unsupported(op, index, `over axes [${axes.join(', ')}]`);
     this.sameQuant(op, index, x);
-    this.emitSimple(op, index, 'global_avg_pool', x, {}, {});
+    this.emitSimple(op, index, 'global_avg_pool', [x], {});
   }
 }
