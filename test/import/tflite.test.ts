@@ -26,6 +26,7 @@ import { writeTflite } from '../../src/import/tflite/writer.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { runBatch } from '../../src/ir/interpreter.js';
 import { quantizeModel } from '../../src/quantize/index.js';
+import { tfliteDivergence } from '../../src/quantize/tflite-divergence.js';
 import { GraphBuilder } from '../codegen/graphs.js';
 import { kitError } from '../kit-error.js';
 import { dsCnnStyle, int8Input, mobilenetStyle, smallCnn } from './models.js';
@@ -142,6 +143,13 @@ describe('TFLite runtime (XNNPACK) as the oracle', () => {
       const xnn = new Int8Array(runBatch(g, set.images, set.count, { requantization: 'xnnpack' }).outputs.buffer);
       assert.deepEqual(new Int8Array(tfl.outputs.buffer), xnn, `${name}: TFLite vs kit's XNNPACK mode`);
       const device = new Int8Array(runBatch(g, set.images, set.count).outputs.buffer);
+      // The library's account of where TFLite and the board part matches real TFLite's outputs.
+      const d = tfliteDivergence(g, set.images, set.count);
+      const per = device.length / set.count;
+      let parted = 0;
+      for (let i = 0; i < set.count; i++) if (device.subarray(i * per, (i + 1) * per).some((v, k) => v !== tfl.outputs[i * per + k] << 24 >> 24)) parted++;
+      assert.equal(d.inputs - d.identical, parted, `${name}: inputs where TFLite and the board part`);
+      for (const f of d.firstDiffering) assert.ok(['conv2d', 'depthwise_conv2d', 'dense'].includes(f.op), `${name}: ${f.op} cannot round differently`);
       counts[name] = 0;
       for (let i = 0; i < device.length; i++) {
         if (device[i] === xnn[i]) continue;
@@ -160,18 +168,22 @@ describe('TFLite runtime (XNNPACK) as the oracle', () => {
 const haveQemu = await run('qemu-system-arm', ['--version']).then(() => true, () => false);
 const haveArmGcc = await run('arm-none-eabi-gcc', ['--version']).then(() => true, () => false);
 
-test('kit import -> codegen -> flash -> verify --random 200: bit-exact on the emulated Cortex-M4', { skip: haveQemu && haveArmGcc ? false : 'needs qemu-system-arm and arm-none-eabi-gcc' }, async () => {
-  const kit = (...args: string[]) => run(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT, maxBuffer: 1 << 24 });
-  const file = join(work, 'cnn.tflite');
-  writeFileSync(file, writeTflite(graphToTflite(models().cnn)));
-  const imported = await kit('import', file, '--out', join(work, 'cnn'));
-  assert.match(imported.stdout, /input  \[1, 12, 10, 3\] int8: scale 0\.03999999910593033, zero point -7/);
-  const project = join(work, 'cnn', 'c-qemu-cortex-m4');
-  await kit('codegen', join(work, 'cnn'), '--board', 'qemu-cortex-m4', '--out', project);
-  await kit('flash', project);
-  await kit('verify', project, '--random', '200', '--seed', '3');
-  const report = JSON.parse(readFileSync(join(project, 'verify-report.json'), 'utf8')) as VerifyReport;
-  assert.equal(report.images, 200);
-  assert.equal(report.agreement.bitExact, 1);
-  assert.equal(report.accuracy.device, null);
-});
+for (const name of ['cnn', 'dscnn'] as const) {
+  test(`${name}: kit import -> codegen -> flash -> verify --random 200, bit-exact on the emulated Cortex-M4`, { skip: haveQemu && haveArmGcc ? false : 'needs qemu-system-arm and arm-none-eabi-gcc' }, async () => {
+    const kit = (...args: string[]) => run(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT, maxBuffer: 1 << 24 });
+    const file = join(work, `${name}.tflite`);
+    writeFileSync(file, writeTflite(graphToTflite(models()[name])));
+    const imported = await kit('import', file, '--out', join(work, name));
+    assert.match(imported.stdout, name === 'cnn' ? /input  \[1, 12, 10, 3\] int8: scale 0\.03999999910593033, zero point -7/ : /input  \[1, 49, 10, 1\] int8: scale 0\.5, zero point 83/);
+    const project = join(work, name, 'c-qemu-cortex-m4');
+    await kit('codegen', join(work, name), '--board', 'qemu-cortex-m4', '--out', project);
+    await kit('flash', project);
+    const verified = await kit('verify', project, '--random', '200', '--seed', '3');
+    assert.match(verified.stdout, /vs desktop TFLite +desktop TFLite \(XNNPACK\) would/);
+    const report = JSON.parse(readFileSync(join(project, 'verify-report.json'), 'utf8')) as VerifyReport;
+    assert.equal(report.images, 200);
+    assert.equal(report.agreement.bitExact, 1);
+    assert.equal(report.accuracy.device, null);
+    assert.equal(report.tflite?.inputs, 200);
+  });
+}

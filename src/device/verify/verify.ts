@@ -6,6 +6,7 @@ import type { Board } from '../boards.js';
 import { openDevices, type OpenDevice } from './devices.js';
 import { hostReferenceParallel } from './reference.js';
 import { percentile } from './stats.js';
+import { tfliteDivergence, type Divergence } from '../../quantize/tflite-divergence.js';
 
 export interface VerifyOptions {
   graph: Graph;
@@ -68,6 +69,8 @@ export interface VerifyReport {
     p90Instructions: number | null;
   };
   link: { retries: number; resets: number; badFrames: number; timeouts: number };
+  /** Where desktop TFLite (XNNPACK's requantization) would part from the board, on the first inputs. */
+  tflite?: Divergence;
   seconds: number;
   imagesPerSecond: number;
 }
@@ -125,7 +128,9 @@ export async function verifyOnDevice(opts: VerifyOptions): Promise<VerifyReport>
 
   const worker = async (d: OpenDevice) => {
     const inFlight = new Set<Promise<void>>();
-    const limit = opts.inFlight ?? 4;
+    // The device buffers one input; the rest wait in the link. Large inputs (a 96x96x3 model sends
+    // 27 KiB) go one at a time so that no more than ~16 KiB is ever queued on the line.
+    const limit = opts.inFlight ?? Math.max(1, Math.min(4, Math.floor(16384 / inputBytes)));
     const take = (): boolean => {
       if (opts.signal?.aborted || failure) return false;
       const i = queue.pop();
@@ -229,6 +234,8 @@ export async function verifyOnDevice(opts: VerifyOptions): Promise<VerifyReport>
     },
     seconds,
     imagesPerSecond: done / seconds,
+    // int8 graphs are what desktop TFLite runs; at most 200 inputs keep this a few seconds.
+    ...(opts.graph.scheme === 'int8' ? { tflite: tfliteDivergence(opts.graph, set.images, Math.min(set.count, 200)) } : {}),
   };
   if (failure) throw new VerifyFailed(failure, report);
   return report;
