@@ -14,6 +14,7 @@ import { prepareCodegen, resolveBoard } from '../../src/codegen/generate.js';
 import { render } from '../../src/codegen/render.js';
 import { Templates } from '../../src/codegen/templates.js';
 import { loadDataset } from '../../src/data/load-dataset.js';
+import { npyInputs } from '../../src/device/verify/npy-inputs.js';
 import { randomInputs } from '../../src/device/verify/random-inputs.js';
 import type { VerifyReport } from '../../src/device/verify/verify.js';
 import { graphToTflite } from '../../src/import/tflite/from-graph.js';
@@ -30,6 +31,7 @@ import { tfliteDivergence } from '../../src/quantize/tflite-divergence.js';
 import { GraphBuilder } from '../codegen/graphs.js';
 import { kitError } from '../kit-error.js';
 import { dsCnnStyle, int8Input, mobilenetStyle, smallCnn } from './models.js';
+import { npyBytes } from './npy.js';
 import { runTflite } from './tflite-runtime.js';
 
 const run = promisify(execFile);
@@ -107,6 +109,18 @@ describe('bad .tflite files: one line each, nothing written', () => {
     await assert.rejects(importTflite(write('bad.tflite', flipped)), kitError('tflite-corrupt', /outside the file/));
   });
 
+  test('raw inputs as .npy: dtype, shape and label count are checked', () => {
+    const g = models().dscnn;
+    const data = new Uint8Array(3 * 490);
+    const ok = npyInputs(g, write('ok.npy', npyBytes('|i1', [3, 49, 10, 1], data)), write('l.npy', npyBytes('|u1', [3], new Uint8Array([1, 2, 3]))));
+    assert.equal(ok.set.count, 3);
+    assert.deepEqual([...ok.set.labels], [1, 2, 3]);
+    assert.throws(() => npyInputs(g, write('u8.npy', npyBytes('|u1', [3, 49, 10, 1], data))), kitError('npy-dtype', /holds \|u1, the model's input is int8/));
+    assert.throws(() => npyInputs(g, write('shape.npy', npyBytes('|i1', [3, 10, 49, 1], data))), kitError('npy-shape'));
+    assert.throws(() => npyInputs(g, write('ok2.npy', npyBytes('|i1', [3, 49, 10, 1], data)), write('l2.npy', npyBytes('|u1', [2], new Uint8Array(2)))), kitError('npy-shape', /2 labels for 3 inputs/));
+    assert.throws(() => npyInputs(g, write('junk.npy', 'not numpy')), kitError('npy-invalid'));
+  });
+
   test('unsupported op: named, with its index and the supported list', async () => {
     const file = write('tanh.tflite', edit((m) => { m.subgraphs[0].operators[1].builtin = BuiltinOperator.TANH; }));
     await assert.rejects(importTflite(file), kitError('tflite-op-unsupported', /operator 1 is TANH, which kit cannot import/));
@@ -169,8 +183,10 @@ const haveQemu = await run('qemu-system-arm', ['--version']).then(() => true, ()
 const haveArmGcc = await run('arm-none-eabi-gcc', ['--version']).then(() => true, () => false);
 
 for (const name of ['cnn', 'dscnn'] as const) {
-  test(`${name}: kit import -> codegen -> flash -> verify --random 200, bit-exact on the emulated Cortex-M4`, { skip: haveQemu && haveArmGcc ? false : 'needs qemu-system-arm and arm-none-eabi-gcc' }, async () => {
+  test(`${name}: kit import -> codegen -> flash -> verify (${name === 'cnn' ? '200 .npy inputs with labels' : '--random 200'}), bit-exact on the emulated Cortex-M4`, { skip: haveQemu && haveArmGcc ? false : 'needs qemu-system-arm and arm-none-eabi-gcc' }, async (t) => {
     const kit = (...args: string[]) => run(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT, maxBuffer: 1 << 24 });
+    const work = mkdtempSync(join(tmpdir(), `kit-tflite-${name}-`));
+    t.after(() => rmSync(work, { recursive: true, force: true }));
     const file = join(work, `${name}.tflite`);
     writeFileSync(file, writeTflite(graphToTflite(models()[name])));
     const imported = await kit('import', file, '--out', join(work, name));
@@ -178,12 +194,24 @@ for (const name of ['cnn', 'dscnn'] as const) {
     const project = join(work, name, 'c-qemu-cortex-m4');
     await kit('codegen', join(work, name), '--board', 'qemu-cortex-m4', '--out', project);
     await kit('flash', project);
-    const verified = await kit('verify', project, '--random', '200', '--seed', '3');
+    // cnn: the same 200 seeded inputs as raw tensors in a .npy, with labels; dscnn: --random.
+    const inputs = randomInputs(models()[name], 200, 3);
+    writeFileSync(join(work, 'inputs.npy'), npyBytes('|i1', [200, 1, ...models()[name].tensors.image.shape], inputs.images));
+    writeFileSync(join(work, 'labels.npy'), npyBytes('<i8', [200], new Uint8Array(BigInt64Array.from({ length: 200 }, (_, i) => BigInt(i % 5)).buffer)));
+    const verified = name === 'cnn'
+      ? await kit('verify', project, '--inputs', join(work, 'inputs.npy'), '--labels', join(work, 'labels.npy'))
+      : await kit('verify', project, '--random', '200', '--seed', '3');
     assert.match(verified.stdout, /vs desktop TFLite +desktop TFLite \(XNNPACK\) would/);
     const report = JSON.parse(readFileSync(join(project, 'verify-report.json'), 'utf8')) as VerifyReport;
     assert.equal(report.images, 200);
     assert.equal(report.agreement.bitExact, 1);
-    assert.equal(report.accuracy.device, null);
+    if (name === 'cnn') {
+      // Labels given: accuracy is reported, and the board's equals the host's (bit-exact logits).
+      assert.equal(typeof report.accuracy.device, 'number');
+      assert.equal(report.accuracy.device, report.accuracy.hostInteger);
+    } else {
+      assert.equal(report.accuracy.device, null);
+    }
     assert.equal(report.tflite?.inputs, 200);
   });
 }

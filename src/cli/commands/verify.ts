@@ -14,6 +14,7 @@ import { phaseProgress } from '../progress-bar.js';
 import { runCommand } from '../run-command.js';
 import { firmwareDir } from './flash.js';
 import { randomInputs } from '../../device/verify/random-inputs.js';
+import { npyInputs } from '../../device/verify/npy-inputs.js';
 
 interface VerifyFlags {
   port?: string;
@@ -26,6 +27,8 @@ interface VerifyFlags {
   minAgreement: number;
   report?: string;
   random?: number;
+  inputs?: string;
+  labels?: string;
 }
 
 export function registerVerify(program: Command): void {
@@ -37,6 +40,8 @@ export function registerVerify(program: Command): void {
     .option('--baud <n>', 'baud rate (default: the board\'s)', parsePositiveInt)
     .option('-n, --samples <n>', 'test images to verify (a seeded sample across classes)', parsePositiveInt, 200)
     .option('--all', 'verify the whole test set')
+    .option('--inputs <file.npy>', 'raw input tensors instead of test images: N inputs in the model\'s dtype and HWC layout')
+    .option('--labels <file.npy>', 'with --inputs: N integer labels, for accuracy')
     .option('--random <n>', 'n seeded random inputs of the model\'s input size and type instead of test images (bit-exactness without a data set; --seed picks them)', parsePositiveInt)
     .option('-d, --data <path>', 'CIFAR-10 dataset (as for kit train)', 'data')
     .option('-j, --jobs <n>', 'emulator instances to shard the images across', parsePositiveInt, 1)
@@ -49,7 +54,8 @@ export function registerVerify(program: Command): void {
         const board = loadBoard(manifest.board);
         const { graph } = await loadQuantized(manifest.quantizedDir);
         const floatGraph = await loadFloatGraph(manifest.quantizedDir);
-        const set = flags.random ? randomInputs(graph, flags.random, flags.seed) : sampleImages(loadDataset(flags.data).test, flags.all ? undefined : flags.samples, flags.seed);
+        const npy = flags.inputs ? npyInputs(graph, flags.inputs, flags.labels) : undefined;
+        const set = npy?.set ?? (flags.random ? randomInputs(graph, flags.random, flags.seed) : sampleImages(loadDataset(flags.data).test, flags.all ? undefined : flags.samples, flags.seed));
         const ports = flags.port?.split(',').filter(Boolean);
         const reportFile = flags.report ?? join(project, 'verify-report.json');
         const controller = new AbortController();
@@ -68,7 +74,7 @@ export function registerVerify(program: Command): void {
             modelHash: manifest.modelHash,
             board,
             set,
-            labelled: !flags.random,
+            labelled: npy ? npy.labelled : !flags.random,
             ports,
             baud: flags.baud,
             firmware: join(firmwareDir(project), board.toolchain.output ?? 'firmware'),
