@@ -17,8 +17,8 @@ export function registerExport(program: Command): void {
     .action(
       runCommand(async (dir: string, flags: { format: string; out?: string }) => {
         if (flags.format !== 'tflite') throw new KitError('bad-option', 'cli', `unknown export format '${flags.format}'`, 'use --format tflite');
-        const { graph } = await loadQuantized(dir);
-        const bytes = writeTflite(graphToTflite(graph));
+        const { graph, meta } = await loadQuantized(dir);
+        const bytes = writeTflite(graphToTflite(graph, { model: meta.model }));
         const out = flags.out ?? `${dir.replace(/\/+$/, '')}.tflite`;
         await writeFile(out, bytes);
         process.stdout.write(`${out}: ${formatBytes(bytes.length)} TFLite flatbuffer, ${graph.nodes.length} kit nodes\n`);

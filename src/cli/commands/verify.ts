@@ -81,7 +81,7 @@ export function registerVerify(program: Command): void {
             jobs: ports?.length ?? flags.jobs,
             signal: controller.signal,
             onProgress: (p) => {
-              const extra = p.phase === 'device' && p.done ? `acc ${((100 * (p.deviceCorrect ?? 0)) / p.done).toFixed(1)}% bit-exact ${((100 * (p.bitExact ?? 0)) / p.done).toFixed(1)}%` : '';
+              const extra = p.phase === 'device' && p.done && !flags.random && !(flags.inputs && !flags.labels) ? `acc ${((100 * (p.deviceCorrect ?? 0)) / p.done).toFixed(1)}% bit-exact ${((100 * (p.bitExact ?? 0)) / p.done).toFixed(1)}%` : p.phase === 'device' && p.done ? `bit-exact ${((100 * (p.bitExact ?? 0)) / p.done).toFixed(1)}%` : '';
               progress.update(p.phase === 'device' ? 'device' : 'reference', p.done, p.total, extra);
             },
           });

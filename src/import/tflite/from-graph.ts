@@ -21,6 +21,8 @@ import { Activation, BuiltinOperator, OPTIONS, Padding, SCHEMA_VERSION, TensorTy
 export const KIT_DESCRIPTION = 'kit-export ';
 
 export interface KitExportInfo {
+  /** The model's name in kit (banners of the generated C carry it). */
+  model?: string;
   normalizeInput?: { name: string; input: string; shape: number[]; mean: number[]; std: number[]; table: string };
   /**
    * What TFLite cannot hold about a node, by output tensor name: its name where it differs, the
@@ -36,12 +38,12 @@ function refuse(message: string, hint?: string): KitError {
   return new KitError('export-unsupported', 'import', message, hint);
 }
 
-export function graphToTflite(graph: Graph): TflModel {
+export function graphToTflite(graph: Graph, options: { model?: string } = {}): TflModel {
   if (graph.kind !== 'quantized') throw refuse('kit export needs a quantized graph', 'run kit quantize first');
   if (graph.scheme !== 'int8') {
     throw refuse(`kit export writes int8 TFLite models; this graph uses the ${graph.scheme ?? 'unknown'} scheme`, 're-run kit quantize with --scheme int8 (TFLite\'s uint8 kernels are a legacy path TFLite Micro no longer ships)');
   }
-  return new Exporter(graph).run();
+  return new Exporter(graph, options.model).run();
 }
 
 class Exporter {
@@ -51,7 +53,12 @@ class Exporter {
   private readonly index = new Map<string, number>();
   private readonly info: KitExportInfo = {};
 
-  constructor(private readonly graph: Graph) {}
+  constructor(
+    private readonly graph: Graph,
+    model?: string,
+  ) {
+    if (model) this.info.model = model;
+  }
 
   run(): TflModel {
     let nodes = this.graph.nodes;

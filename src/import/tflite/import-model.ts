@@ -52,7 +52,7 @@ export async function importTflite(file: string): Promise<ImportResult> {
     if (e instanceof KitError) throw new KitError('tflite-invalid', 'import', `${file}: ${e.message}`, 'the model is inconsistent; convert it again');
     throw e;
   }
-  return { ...imported, bytes, summary: summarize(basename(file, '.tflite'), imported) };
+  return { ...imported, bytes, summary: summarize(imported.model ?? basename(file, '.tflite'), imported) };
 }
 
 function summarize(model: string, imported: ImportedModel): ImportSummary {

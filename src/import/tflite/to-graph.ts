@@ -43,6 +43,8 @@ export interface ImportedModel {
   output: IoInfo;
   /** TFLite op name per kit node, for the summary. */
   sourceOps: string[];
+  /** The model's name, when kit exported it. */
+  model?: string;
 }
 
 function refuse(code: string, message: string, hint?: string): KitError {
@@ -153,6 +155,7 @@ class Importer {
       input: this.ioInfo(this.sg.inputs[0], inputIndex, inputFloat),
       output: this.ioInfo(this.sg.outputs[0], outputIndex, outputFloat),
       sourceOps: this.sourceOps,
+      ...(this.info.model ? { model: this.info.model } : {}),
     };
   }
 
