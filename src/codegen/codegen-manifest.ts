@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { KitError } from '../errors.js';
 import { kitVersion } from '../ir/kit-version.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { FORMATS } from './formats.js';
 
 export const CODEGEN_MANIFEST = 'kit-codegen.json';
 
@@ -22,6 +23,8 @@ const manifestSchema = z.object({
   arenaBytes: z.number().int().nonnegative(),
   flashBytes: z.number().int().nonnegative(),
   ramBytes: z.number().int().nonnegative(),
+  /** The project format (kit codegen --format); absent in projects from before formats: the flat 'c' layout. */
+  layout: z.enum(FORMATS).optional(),
 });
 
 export type CodegenManifest = z.infer<typeof manifestSchema>;

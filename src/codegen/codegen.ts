@@ -2,6 +2,7 @@
  * `kit codegen QUANTIZED_DIR --board B --out DIR`: generate the C project, then (when the board's
  * cross compiler is installed) compile it to measure the code exactly and re-check the budget.
  */
+import type { ProjectFormat } from './formats.js';
 import { generateC, ioBytes, type GenerateOptions, type Generated } from './generate.js';
 import type { MemoryPlan } from './memory-plan.js';
 import { renderCodegenReport } from './report.js';
@@ -13,6 +14,8 @@ export interface CodegenOptions {
   board: string;
   outDir: string;
   modelName?: string;
+  /** Project layout (formats.ts); default 'c'. */
+  format?: ProjectFormat;
   /** Compile with the board's toolchain to measure code (default true; skipped when it is missing). */
   measure?: boolean;
 }
@@ -29,7 +32,7 @@ export interface CodegenResult {
 }
 
 export async function codegen(options: CodegenOptions): Promise<CodegenResult> {
-  const base: GenerateOptions = { quantizedDir: options.quantizedDir, board: options.board, outDir: options.outDir, modelName: options.modelName };
+  const base: GenerateOptions = { quantizedDir: options.quantizedDir, board: options.board, outDir: options.outDir, modelName: options.modelName, format: options.format };
   let gen = await generateC(base);
   let sizes = gen.sizes;
   const objects = options.measure === false ? undefined : await measureObjects(gen.board, gen.outDir);
@@ -43,5 +46,5 @@ export async function codegen(options: CodegenOptions): Promise<CodegenResult> {
     sizes = { ...measured.report, flash: { ...measured.report.flash, measuredConstants: objects.rodata + objects.regionConstants } };
   }
   const final = gen;
-  return { files: final.files, plan: final.plan, sizes, hash: final.hash, generated: final, report: () => renderCodegenReport(final, sizes, final.outDir) };
+  return { files: final.files, plan: final.plan, sizes, hash: final.hash, generated: final, report: () => renderCodegenReport(final, sizes, final.projectDir) };
 }

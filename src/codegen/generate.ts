@@ -4,7 +4,7 @@
  * that cannot fit is refused with its numbers and nothing on disk changes.
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { KitError } from '../errors.js';
 import { type Board, loadBoard } from '../device/boards.js';
 import { dtypeBytes, GRAPH_VERSION, numElements, type Graph } from '../ir/graph.js';
@@ -12,6 +12,7 @@ import { kitVersion } from '../ir/kit-version.js';
 import { validateGraph } from '../ir/validate.js';
 import { getOp } from '../ops/registry.js';
 import { loadQuantized } from '../quantize/artefact.js';
+import { modelSubdir, type ProjectFormat, renderFormat } from './formats.js';
 import { lowerGraph, type LoweredLayer } from './lower/index.js';
 import { inputInArena, type MemoryPlan, planMemory } from './memory-plan.js';
 import { modelHash } from './model-hash.js';
@@ -35,6 +36,8 @@ export interface GenerateOptions {
   aliasReshape?: boolean;
   /** Code sizes to budget with (codegen passes measured ones); default: estimates. */
   code?: CodeSizes;
+  /** Project layout around the C (formats.ts); default 'c', the flat folder kit flash builds. */
+  format?: ProjectFormat;
 }
 
 export interface Prepared {
@@ -51,7 +54,11 @@ export interface Prepared {
 }
 
 export interface Generated extends Prepared {
+  /** The folder holding the model's C (the project folder, or its src/ for Arduino and PlatformIO). */
   outDir: string;
+  /** The output folder as given, absolute. */
+  projectDir: string;
+  format: ProjectFormat;
   /** Absolute paths of the files written. */
   files: string[];
 }
@@ -64,8 +71,11 @@ export async function generateC(options: GenerateOptions): Promise<Generated> {
   const board = resolveBoard(options.board);
   const templates = new Templates(options.templatesDir);
   const prepared = prepareCodegen(graph, board, { ...options, modelName, templates });
-  const outDir = resolve(options.outDir);
+  const format = options.format ?? 'c';
+  const projectDir = resolve(options.outDir);
+  const outDir = join(projectDir, modelSubdir(format));
   const rendered = render(prepared, templates);
+  const extra = renderFormat(format, prepared, templates, [...rendered.keys()]);
   await mkdir(outDir, { recursive: true });
   for (const f of await readdir(outDir)) {
     if (OWNED.test(f) && !rendered.has(f) && (await readFile(join(outDir, f), 'utf8')).includes('(kit codegen)')) await rm(join(outDir, f));
@@ -76,7 +86,13 @@ export async function generateC(options: GenerateOptions): Promise<Generated> {
     await writeFile(path, text);
     files.push(path);
   }
-  return { ...prepared, outDir, files };
+  for (const [name, text] of extra) {
+    const path = join(projectDir, name);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, text);
+    files.push(path);
+  }
+  return { ...prepared, outDir, projectDir, format, files };
 }
 
 async function resolveGraph(options: GenerateOptions): Promise<{ graph: Graph; modelName: string }> {
@@ -123,7 +139,7 @@ export function prepareCodegen(
   const modelName = options.modelName ?? 'model';
   const { report, placement } = computeSizes(board, layers, plan, code, kernelNames, io);
   if (!report.fits) {
-    const fitsOn = boardsThatFit(board.name, (b) => computeSizes(b, layers, plan, code, kernelNames, io).report.fits);
+    const fitsOn = boardsThatFit(board.name, (b) => computeSizes(b, layers, plan, code, kernelNames, io).report);
     throw tooLarge(modelName, report, fitsOn);
   }
   for (const l of layers) for (const a of l.arrays) a.section = placement.arraySections.get(a.name);

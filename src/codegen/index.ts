@@ -7,3 +7,4 @@ export { measureObjects, type ObjectSizes } from './toolchain.js';
 export { modelHash } from './model-hash.js';
 export { renderCodegenReport } from './report.js';
 export { writeCodegenManifest, readCodegenManifest, CODEGEN_MANIFEST, type CodegenManifest } from './codegen-manifest.js';
+export { FORMATS, FLASHABLE_FORMATS, parseFormat, libraryName, samplePixels, type ProjectFormat } from './formats.js';

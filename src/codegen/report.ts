@@ -35,10 +35,12 @@ export function renderCodegenReport(p: Prepared, sizes: SizeReport, outDir: stri
   const f = sizes.flash;
   const codeLabel = sizes.measured ? `measured with ${sizes.codeSource}` : 'estimate: no toolchain';
   lines.push(`flash: weights ${thousands(f.weights)} (exact) + code ${thousands(f.code)} (${codeLabel}) + harness ${thousands(f.harness)} (estimate) = ${thousands(f.total)} B of ${thousands(f.budget)} (${pct(f.total, f.budget)})`);
+  if (p.board.memory.flash.note) lines.push(`  (${p.board.memory.flash.note})`);
   const r = sizes.ram;
   lines.push(`RAM: arena ${thousands(r.arena)} + scratch ${thousands(r.scratch)} + harness buffers ${thousands(r.harness)} + stack ${thousands(r.stack)} (${sizes.measured ? 'kernels measured, harness allowance' : 'estimate'}) = ${thousands(r.total)} B of ${thousands(r.budget)} (${pct(r.total, r.budget)})`);
   for (const g of sizes.regions) {
     lines.push(`${g.name} (${g.section}): ${thousands(g.bytes)} B of ${thousands(g.budget)} (${pct(g.bytes, g.budget)}) for ${g.holds.join(' and ')}`);
+    if (g.cost) lines.push(`  cost: ${g.cost}`);
   }
   const input = p.graph.tensors[p.graph.inputs[0]].shape.reduce((a, b) => a * b, 1);
   lines.push(`  (harness buffers: the frame buffer for one INFER, 4 + ${thousands(input)} + 11 B, + logits + 64 B of parser state)`);

@@ -79,8 +79,8 @@ export interface SizeReport {
     measuredConstants?: number;
   };
   ram: { arena: number; scratch: number; harness: number; stack: number; total: number; budget: number };
-  /** Board regions used for what did not fit (weights and/or the arena). */
-  regions: { name: string; section: string; bytes: number; budget: number; holds: string[] }[];
+  /** Board regions used for what did not fit (weights and/or the arena), with what that costs when the board says. */
+  regions: { name: string; section: string; bytes: number; budget: number; holds: string[]; cost?: string }[];
   layers: LayerSize[];
   fits: boolean;
   /** What does not fit, one line each. */
@@ -167,7 +167,7 @@ export function computeSizes(board: Board, layers: LoweredLayer[], plan: MemoryP
 
   let flashWeights = weights;
   const flashTotal = () => flashWeights + codeBytes + HARNESS.flashBytes;
-  if (flashTotal() > flashBudget && region) {
+  if (flashTotal() > flashBudget && region?.holds.includes('weights')) {
     const arrays = layers.flatMap((l) => l.arrays).sort((a, b) => arrayBytes(b) - arrayBytes(a));
     for (const a of arrays) {
       if (flashTotal() <= flashBudget) break;
@@ -179,7 +179,7 @@ export function computeSizes(board: Board, layers: LoweredLayer[], plan: MemoryP
   }
   let ramArena = plan.arenaBytes;
   const ramTotal = () => ramArena + plan.scratchTotal + harnessRam + stack;
-  if (ramTotal() > ramLimit && region) {
+  if (ramTotal() > ramLimit && region?.holds.includes('arena')) {
     placement.arenaSection = region.section;
     regionUse.bytes += plan.arenaBytes;
     regionUse.holds.push('the arena');
@@ -201,7 +201,7 @@ export function computeSizes(board: Board, layers: LoweredLayer[], plan: MemoryP
     codeSource: code.source,
     flash: { weights: flashWeights, code: codeBytes, harness: HARNESS.flashBytes, total: flashTotal(), budget: flashBudget },
     ram: { arena: ramArena, scratch: plan.scratchTotal, harness: harnessRam, stack, total: ramTotal(), budget: ramLimit },
-    regions: region && regionUse.bytes > 0 ? [{ name: region.name, section: region.section!, bytes: regionUse.bytes, budget: region.bytes, holds: regionUse.holds }] : [],
+    regions: region && regionUse.bytes > 0 ? [{ name: region.name, section: region.section!, bytes: regionUse.bytes, budget: region.bytes, holds: regionUse.holds, cost: region.cost }] : [],
     layers: layerSizes,
     fits: problems.length === 0,
     problems,
@@ -220,15 +220,16 @@ export function tooLarge(modelName: string, report: SizeReport, fitsOn: string[]
   );
 }
 
-/** Other shipped boards on which these layers would fit (with the same code estimates). */
-export function boardsThatFit(exclude: string, fits: (b: Board) => boolean): string[] {
+/** Other shipped boards on which these layers would fit (with the same code estimates), naming a region they would need. */
+export function boardsThatFit(exclude: string, fit: (b: Board) => SizeReport): string[] {
   const out: string[] = [];
   for (const name of knownBoards()) {
     if (name === exclude || name === 'host') continue;
     const b = loadBoard(name);
-    if (!fits(b)) continue;
-    const region = b.memory.regions.find((r) => r.section);
-    out.push(region ? `${name} (with its ${kib(region.bytes)} ${region.name})` : name);
+    const report = fit(b);
+    if (!report.fits) continue;
+    const region = report.regions[0];
+    out.push(region ? `${name} (with its ${kib(region.budget)} ${region.name})` : name);
   }
   return out;
 }

@@ -13,6 +13,14 @@ const Region = z.strictObject({
   address: bytes.optional(),
   /** Linker section that places data in this region, when the board's linker script has one. */
   section: z.string().optional(),
+  /**
+   * What codegen may move here when the default memories are full: weight arrays (their values must
+   * then be loaded into the region by the image, as qemu-cortex-m4's link.ld does) and/or the arena.
+   * An ESP32's PSRAM is zero-filled at boot, not loaded, so it takes only the arena.
+   */
+  holds: z.array(z.enum(['weights', 'arena'])).min(1).default(['weights', 'arena']),
+  /** What using the region costs, said in codegen's report when something moves there. */
+  cost: z.string().optional(),
 });
 
 const Toolchain = z.strictObject({
@@ -48,6 +56,13 @@ const EspIdf = z.strictObject({
    * an allowance added to codegen's figure when sizing the app partition.
    */
   runtimeBytes: bytes,
+  /**
+   * The module's PSRAM, configured in sdkconfig.defaults (ESP-IDF's CONFIG_SPIRAM_*): octal on the
+   * ESP32-S3 N*R8 modules, quad on most others. Its size is memory.regions' "psram" region.
+   */
+  /** SPI flash mode (CONFIG_ESPTOOLPY_FLASHMODE_*); default ESP-IDF's DIO, which every module supports. */
+  flashMode: z.enum(['qio', 'dio']).optional(),
+  psram: z.strictObject({ mode: z.enum(['quad', 'octal']), speedMhz: z.union([z.literal(40), z.literal(80), z.literal(120)]) }).optional(),
 });
 
 export const BoardSchema = z.strictObject({
@@ -57,7 +72,8 @@ export const BoardSchema = z.strictObject({
   /** Core clock; 0 where it means nothing (the host board). */
   clockHz: bytes,
   memory: z.strictObject({
-    flash: z.strictObject({ bytes }),
+    /** `note`: how the model's constants are read from it, said in codegen's report (e.g. memory-mapped through a cache). */
+    flash: z.strictObject({ bytes, note: z.string().optional() }),
     /** `usableBytes`: what is left for a model once the platform has taken its share. */
     ram: z.strictObject({ bytes, usableBytes: bytes.optional() }),
     regions: z.array(Region).default([]),
@@ -67,7 +83,9 @@ export const BoardSchema = z.strictObject({
   serial: z.strictObject({ baud: z.number().int().positive() }),
   /** Boards built with ESP-IDF (flash method esptool), where it is required. */
   espIdf: EspIdf.optional(),
-}).refine((b) => b.flash.method !== 'esptool' || b.espIdf !== undefined, { message: 'a board flashed with esptool needs an espIdf block', path: ['espIdf'] });
+})
+  .refine((b) => b.flash.method !== 'esptool' || b.espIdf !== undefined, { message: 'a board flashed with esptool needs an espIdf block', path: ['espIdf'] })
+  .refine((b) => !b.espIdf?.psram || b.memory.regions.some((r) => r.name === 'psram'), { message: 'espIdf.psram needs a memory region named "psram" (its size)', path: ['espIdf', 'psram'] });
 
 export type Board = z.infer<typeof BoardSchema> & {
   /** The JSON file it came from. */

@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { generateC, prepareCodegen, readCodegenManifest, resolveBoard, writeCodegenManifest } from '../../src/codegen/index.js';
+import { generateC, prepareCodegen, readCodegenManifest, renderCodegenReport, resolveBoard, writeCodegenManifest } from '../../src/codegen/index.js';
+import { partitionsCsv, planPartitions } from '../../src/device/esp-idf/partitions.js';
+import { sdkconfigDefaults } from '../../src/device/esp-idf/sdkconfig.js';
 import { loweringOf, opsWithoutLowering } from '../../src/codegen/lower/index.js';
 import { TEMPLATES_DIR, Templates } from '../../src/codegen/templates.js';
 import { loadBoard } from '../../src/device/boards.js';
@@ -56,8 +58,73 @@ describe('budgets', () => {
     assert.ok(!existsSync(outDir), 'nothing written');
     assert.throws(
       () => prepareCodegen(resnetSeed(), loadBoard('esp32'), { modelName: 'resnet_seed' }),
-      (e: Error & { hint: string }) => /use a smaller model \(e\.g\. resnet8\), or a board where it fits, e\.g\. qemu-cortex-m4 \(with its 16\.00 MiB psram\)/.test(e.hint),
+      (e: Error & { hint: string }) => /use a smaller model \(e\.g\. resnet8\), or a board where it fits, e\.g\. esp32s3-n16r8, qemu-cortex-m4 \(with its 16\.00 MiB psram\)$/.test(e.hint),
     );
+  });
+
+  test('esp32s3-n16r8 takes resnet_seed: weights in its 16 MiB memory-mapped flash, the arena in internal RAM; esp32 refuses it', () => {
+    const board = loadBoard('esp32s3-n16r8');
+    const p = prepareCodegen(resnetSeed(), board, { modelName: 'resnet_seed' });
+    // Weights: every array of weights.c (10,682,520 B with the parameter structs) + the 65-byte hash;
+    // code: the per-kernel estimates (no xtensa-esp32s3-elf-gcc here); harness: kit's 4 KiB allowance.
+    assert.deepEqual(p.sizes.flash, { weights: 10_682_585, code: 10_914, harness: 4096, total: 10_697_595, budget: 16 << 20 });
+    // RAM: the 192 KiB arena (= the lower bound) + 9 KiB of im2col scratch + the INFER frame buffer and logits + stack.
+    assert.deepEqual(p.sizes.ram, { arena: 196_608, scratch: 9216, harness: 4 + 3072 + 11 + 10 + 64, stack: 192 + 512, total: 209_689, budget: 256 << 10 });
+    assert.deepEqual(p.sizes.regions, [], 'nothing in PSRAM: it all fits internal RAM');
+    assert.equal(p.placement.arenaSection, undefined);
+    assert.ok(p.layers.every((l) => l.arrays.every((a) => a.section === undefined)), 'weights stay in flash (.rodata, memory-mapped by ESP-IDF)');
+    const report = renderCodegenReport(p, p.sizes, 'out');
+    assert.match(report, /^flash: weights 10,682,585 \(exact\) \+ code 10,914 \(estimate: no toolchain\) \+ harness 4,096 \(estimate\) = 10,697,595 B of 16,777,216 \(63\.8%\)$/m);
+    assert.match(report, /^ {2}\(weights stay in flash, memory-mapped through the MMU and read through the data cache/m);
+    assert.match(report, /^RAM: arena 196,608 \+ scratch 9,216 \+ harness buffers 3,161 \+ stack 704 \(estimate\) = 209,689 B of 262,144 \(80\.0%\)$/m);
+    assert.doesNotMatch(report, /psram|DOES NOT FIT/);
+    const refused = (() => {
+      try {
+        prepareCodegen(resnetSeed(), loadBoard('esp32'), { modelName: 'resnet_seed' });
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'accepted';
+    })();
+    assert.equal(
+      refused,
+      'resnet_seed does not fit esp32: flash: 10,697,595 bytes needed (weights 10,682,585 + code 10,914 (estimate) + harness 4,096) but esp32 has 4,194,304; ' +
+        'RAM: 209,689 bytes needed (arena 196,608 + scratch 9,216 + harness 3,161 + stack 704) but esp32 leaves 131,072 for a model',
+    );
+
+    // The ESP-IDF project kit flash writes for it: 16 MB flash, octal 8 MB PSRAM, an app partition that holds the model.
+    const config = sdkconfigDefaults(board).split('\n');
+    for (const line of ['CONFIG_IDF_TARGET="esp32s3"', 'CONFIG_ESPTOOLPY_FLASHSIZE_16MB=y', 'CONFIG_ESPTOOLPY_FLASHMODE_QIO=y', 'CONFIG_SPIRAM=y', 'CONFIG_SPIRAM_MODE_OCT=y', 'CONFIG_SPIRAM_TYPE_ESPPSRAM64=y', 'CONFIG_SPIRAM_SPEED_80M=y', 'CONFIG_SPIRAM_ALLOW_BSS_SEG_EXTERNAL_MEMORY=y', 'CONFIG_PARTITION_TABLE_CUSTOM=y']) {
+      assert.ok(config.includes(line), line);
+    }
+    assert.ok(!sdkconfigDefaults(loadBoard('esp32s3')).includes('CONFIG_SPIRAM'), 'no PSRAM settings for a board without one');
+    const plan = planPartitions(board, p.sizes.flash.total);
+    // 10,697,595 + 262,144 (ESP-IDF allowance) = 10,959,739; + a tenth as margin, to 64 KiB = 12,058,624 (0xb80000).
+    assert.equal(plan.appBytes, 0xb8_0000);
+    assert.equal(partitionsCsv(plan, board.name).split('\n').at(-2), 'factory, app, factory, 0x10000, 0xb80000,');
+    assert.throws(() => planPartitions(loadBoard('esp32s3'), p.sizes.flash.total), kitError('app-too-large', /esp32s3's 8,388,608-byte flash/));
+  });
+
+  test('esp32s3-n16r8: an arena too big for internal RAM goes to PSRAM (.ext_ram.bss) with its cost said; weights never do', async () => {
+    const file = join(tmpDir('n16r8'), 'small-ram.json');
+    const json = JSON.parse(readFileSync(loadBoard('esp32s3-n16r8').file, 'utf8'));
+    json.name = 'small-ram';
+    json.memory.ram.usableBytes = 64 * 1024;
+    writeFileSync(file, JSON.stringify(json));
+    const graph = bigDense(40); // 160 KiB of weights, a 4 KiB arena
+    const big = (() => {
+      const b = new GraphBuilder('int8', 5);
+      const x = b.conv(b.lut(b.input([64, 64, 3]), -128), { outC: 16, relu: true });
+      return b.build(b.dense(b.globalAvgPool(x), { outC: 10 }));
+    })();
+    const gen = await generateC({ graph: big, board: file, outDir: join(tmpDir('n16r8-out'), 'c') });
+    assert.equal(gen.placement.arenaSection, '.ext_ram.bss');
+    assert.deepEqual(gen.sizes.regions.map((r) => [r.name, r.bytes, r.holds]), [['psram', gen.plan.arenaBytes, ['the arena']]]);
+    assert.match(readFileSync(join(gen.outDir, 'model.c'), 'utf8'), /kit_arena KIT_SECTION\("\.ext_ram\.bss"\);/);
+    assert.match(renderCodegenReport(gen, gen.sizes, gen.outDir), /\n  cost: the arena is read and written through the data cache over the 80 MHz octal PSRAM bus/);
+    json.memory.flash.bytes = 64 * 1024;
+    writeFileSync(file, JSON.stringify(json));
+    assert.throws(() => prepareCodegen(graph, resolveBoard(file)), kitError('model-too-large', /flash: [\d,]+ bytes needed .* but small-ram has 65,536/), 'PSRAM is not loaded from the image: weights do not move there');
   });
 
   test('on qemu-cortex-m4 the weights that overflow its 4 MiB code memory go to PSRAM; the arena is the 192 KiB bound', () => {

@@ -8,7 +8,7 @@ import { STANDIN_DIR } from './standin-model.js';
 import { kitError, tmpDir } from './helpers.js';
 
 test('boards: every shipped board validates; budgets are what the data sheets say', () => {
-  assert.deepEqual(knownBoards(), ['esp32', 'esp32s3', 'host', 'qemu-cortex-m4']);
+  assert.deepEqual(knownBoards(), ['esp32', 'esp32s3', 'esp32s3-n16r8', 'host', 'qemu-cortex-m4']);
   for (const name of knownBoards()) assert.equal(loadBoard(name).name, name);
   const qemu = loadBoard('qemu-cortex-m4');
   assert.equal(qemu.flash.method, 'qemu');
@@ -20,12 +20,17 @@ test('boards: every shipped board validates; budgets are what the data sheets sa
   assert.equal(ramBudget(esp32), 128 * 1024, 'ESP-IDF caps static DRAM at 160 KB on ESP32 and uses part of it');
   assert.equal(loadBoard('esp32s3').memory.flash.bytes, 8 << 20);
   assert.equal(ramBudget(loadBoard('esp32s3')), 256 * 1024);
+  const n16r8 = loadBoard('esp32s3-n16r8');
+  assert.equal(n16r8.memory.flash.bytes, 16 << 20);
+  assert.equal(ramBudget(n16r8), 256 * 1024);
+  assert.deepEqual(n16r8.memory.regions.map((r) => [r.name, r.bytes, r.section, r.holds]), [['psram', 8 << 20, '.ext_ram.bss', ['arena']]]);
+  assert.deepEqual(n16r8.espIdf?.psram, { mode: 'octal', speedMhz: 80 });
 });
 
 test('boards: an unknown name lists the known ones; a bad file names the bad field', () => {
   assert.throws(() => loadBoard('arduino-uno'), (e: unknown) => {
     kitError('unknown-board', /unknown board "arduino-uno"/)(e);
-    assert.match((e as { hint: string }).hint, /esp32, esp32s3, host, qemu-cortex-m4/);
+    assert.match((e as { hint: string }).hint, /esp32, esp32s3, esp32s3-n16r8, host, qemu-cortex-m4/);
     return true;
   });
   const dir = tmpDir('boards');

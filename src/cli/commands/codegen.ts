@@ -1,5 +1,5 @@
-import type { Command } from 'commander';
-import { codegen } from '../../codegen/index.js';
+import { type Command, Option } from 'commander';
+import { codegen, FORMATS, libraryName, type ProjectFormat } from '../../codegen/index.js';
 import { writeCodegenManifest } from '../../codegen/codegen-manifest.js';
 import { runCommand } from '../run-command.js';
 
@@ -9,11 +9,17 @@ export function registerCodegen(program: Command): void {
     .description('generate a C project for a board: weights, fixed-point kernels, a static memory plan, exact sizes')
     .argument('<quantized>', 'a folder written by kit quantize')
     .requiredOption('-b, --board <name>', 'target board (boards/<name>.json), e.g. qemu-cortex-m4, esp32, host')
-    .option('-o, --out <dir>', 'output folder (default <quantized>/c-<board>)')
+    .option('-o, --out <dir>', 'output folder (default <quantized>/c-<board>, or <quantized>/<format>-<board>)')
+    .addOption(
+      new Option('-f, --format <format>', 'project layout: the flat C folder kit flash builds, a CMake library, an ESP-IDF component, an Arduino library with an example sketch, or a PlatformIO project')
+        .choices([...FORMATS])
+        .default('c'),
+    )
     .action(
-      runCommand(async (quantizedDir: string, flags: { board: string; out?: string }) => {
-        const outDir = flags.out ?? `${quantizedDir.replace(/\/+$/, '')}/c-${flags.board}`;
-        const result = await codegen({ quantizedDir, board: flags.board, outDir });
+      runCommand(async (quantizedDir: string, flags: { board: string; out?: string; format: ProjectFormat }) => {
+        const base = quantizedDir.replace(/\/+$/, '');
+        const outDir = flags.out ?? (flags.format === 'c' ? `${base}/c-${flags.board}` : `${base}/${flags.format}-${flags.board}`);
+        const result = await codegen({ quantizedDir, board: flags.board, outDir, format: flags.format });
         writeCodegenManifest(outDir, {
           board: result.sizes.board,
           quantizedDir,
@@ -21,9 +27,19 @@ export function registerCodegen(program: Command): void {
           arenaBytes: result.plan.arenaBytes,
           flashBytes: result.sizes.flash.total,
           ramBytes: result.sizes.ram.total,
+          layout: flags.format,
         });
         process.stdout.write(`${result.report()}\n`);
-        process.stdout.write(`C project written to ${outDir}; next: kit flash ${outDir}\n`);
+        process.stdout.write(`${NEXT[flags.format](outDir, libraryName(result.generated.modelName))}\n`);
       }),
     );
 }
+
+/** What to do with each format's folder. */
+const NEXT: Record<ProjectFormat, (dir: string, lib: string) => string> = {
+  c: (dir) => `C project written to ${dir}; next: kit flash ${dir}`,
+  cmake: (dir, lib) => `CMake library written to ${dir}: add_subdirectory() it and link target ${lib}; kit flash ${dir} works too`,
+  'esp-idf-component': (dir, lib) => `ESP-IDF component written to ${dir}: put it in an app as components/${lib} (a component is named after its folder); kit flash ${dir} works too`,
+  arduino: (dir, lib) => `Arduino library written to ${dir}: copy it to libraries/${lib} in your sketchbook and open File > Examples > ${lib}`,
+  platformio: (dir) => `PlatformIO project written to ${dir}: pio run -d ${dir} -e esp32dev-arduino -t upload -t monitor`,
+};

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { readCodegenManifest } from '../../codegen/codegen-manifest.js';
+import { FLASHABLE_FORMATS } from '../../codegen/formats.js';
+import { KitError } from '../../errors.js';
 import { loadBoard } from '../../device/boards.js';
 import { buildFirmware } from '../../device/build.js';
 import { flashWithEspIdf } from '../../device/esp-idf/flash.js';
@@ -16,14 +18,20 @@ export function registerFlash(program: Command): void {
     .command('flash')
     .description('build the firmware (harness + generated model) and put it on the board')
     .argument('<project>', 'a C project written by kit codegen')
-    .option('-p, --port <path>', 'serial port of a real board (esp32, esp32s3), e.g. /dev/ttyUSB0')
+    .option('-p, --port <path>', 'serial port of a real board (esp32, esp32s3, ...), e.g. /dev/ttyUSB0')
+    .option('--image <dir>', 'ESP32 boards: flash this ESP-IDF build folder (flasher_args.json) over serial with esptool-js, without ESP-IDF')
     .action(
-      runCommand(async (project: string, flags: { port?: string }) => {
+      runCommand(async (project: string, flags: { port?: string; image?: string }) => {
         const manifest = readCodegenManifest(project);
+        const format = manifest.layout ?? 'c';
+        if (!FLASHABLE_FORMATS.includes(format)) {
+          const [what, tool] = format === 'arduino' ? ['an Arduino library', 'the Arduino IDE or arduino-cli (open its example sketch)'] : ['a PlatformIO project', 'PlatformIO (pio run -t upload)'];
+          throw new KitError('format-not-flashable', 'device', `${project} is ${what} (kit codegen --format ${format}), which kit flash does not build`, `build it with ${tool}, or run kit codegen with --format c for a folder kit flash and kit verify take`);
+        }
         const board = loadBoard(manifest.board);
         if (board.flash.method === 'esptool') {
           // ESP-IDF builds it (src/device/esp-idf/): kit writes the project and runs idf.py.
-          await flashWithEspIdf({ project, board, manifest, port: flags.port, log: (line) => process.stdout.write(`${line}\n`) });
+          await flashWithEspIdf({ project, board, manifest, port: flags.port, image: flags.image, log: (line) => process.stdout.write(`${line}\n`) });
           process.stdout.write(`flashed ${board.name} on ${flags.port}: next, kit verify ${project} --port ${flags.port}\n`);
           return;
         }

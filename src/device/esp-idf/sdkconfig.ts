@@ -41,6 +41,7 @@ export function sdkconfigDefaults(board: Board): string {
     '',
     `# The board's flash (${mib} MiB) and kit's partition table (partitions.csv, app sized from the model).`,
     `CONFIG_ESPTOOLPY_FLASHSIZE_${mib}MB=y`,
+    ...(board.espIdf?.flashMode === 'qio' ? ['# Quad I/O: the weights are read from flash through the cache at every inference.', 'CONFIG_ESPTOOLPY_FLASHMODE_QIO=y', 'CONFIG_ESPTOOLPY_FLASHFREQ_80M=y'] : []),
     'CONFIG_PARTITION_TABLE_CUSTOM=y',
     'CONFIG_PARTITION_TABLE_CUSTOM_FILENAME="partitions.csv"',
     'CONFIG_PARTITION_TABLE_OFFSET=0x8000',
@@ -64,8 +65,36 @@ export function sdkconfigDefaults(board: Board): string {
     'CONFIG_ESP_MAIN_TASK_AFFINITY_CPU0=y',
     `CONFIG_ESP_MAIN_TASK_STACK_SIZE=${MAIN_STACK_BYTES}`,
     '',
+    ...psramLines(board),
     '# -O2 like the board JSON cflags (ESP-IDF defaults to -Og): the timings are of optimised kernels.',
     'CONFIG_COMPILER_OPTIMIZATION_PERF=y',
   ];
   return lines.join('\n') + '\n';
+}
+
+/** Sizes ESP-IDF's CONFIG_SPIRAM_TYPE_* choice names (64 Mbit = 8 MiB, 32 Mbit = 4 MiB, 16 Mbit = 2 MiB). */
+const PSRAM_TYPES: Record<number, string> = { 2: 'ESPPSRAM16', 4: 'ESPPSRAM32', 8: 'ESPPSRAM64' };
+
+/**
+ * The module's PSRAM, when the board has one: mode, size and speed, and permission to place
+ * zero-initialised statics there (EXT_RAM_BSS_ATTR, section .ext_ram.bss), which is where codegen
+ * puts an arena that does not fit internal RAM.
+ */
+function psramLines(board: Board): string[] {
+  const psram = board.espIdf?.psram;
+  if (!psram) return [];
+  const region = board.memory.regions.find((r) => r.name === 'psram')!;
+  const mib = region.bytes / (1 << 20);
+  const type = PSRAM_TYPES[mib];
+  if (!type) throw new KitError('bad-board', 'device', `${board.file}: a ${region.bytes}-byte psram region is not a PSRAM size ESP-IDF knows`, `one of ${Object.keys(PSRAM_TYPES).map((m) => `${m} MiB`).join(', ')}`);
+  return [
+    `# The module's ${mib} MiB ${psram.mode} PSRAM at ${psram.speedMhz} MHz. kit codegen puts the arena there (section .ext_ram.bss)`,
+    '# only when it does not fit internal RAM; the statics may live there only with BSS_SEG_EXTERNAL_MEMORY.',
+    'CONFIG_SPIRAM=y',
+    `CONFIG_SPIRAM_MODE_${psram.mode === 'octal' ? 'OCT' : 'QUAD'}=y`,
+    `CONFIG_SPIRAM_TYPE_${type}=y`,
+    `CONFIG_SPIRAM_SPEED_${psram.speedMhz}M=y`,
+    'CONFIG_SPIRAM_ALLOW_BSS_SEG_EXTERNAL_MEMORY=y',
+    '',
+  ];
 }

@@ -4,12 +4,14 @@
  */
 import { SerialPort } from 'serialport';
 import { KitError } from '../../errors.js';
-import { Listeners, type Transport } from './transport.js';
+import { type LineSignals, Listeners, type Transport } from './transport.js';
 
 export class SerialTransport implements Transport {
   private port?: SerialPort;
   private readonly data = new Listeners<[Uint8Array]>();
   private readonly closed = new Listeners<[Error | undefined]>();
+  /** What serialport's set() is given each time: it resets any line left out to its own default. */
+  private signals: Required<LineSignals> = { dtr: true, rts: true, brk: false };
 
   constructor(
     readonly path: string,
@@ -25,6 +27,26 @@ export class SerialTransport implements Transport {
     port.on('close', (err?: Error) => this.closed.emit(err ?? undefined));
     port.on('error', (err: Error) => this.closed.emit(err));
     this.port = port;
+  }
+
+  async setSignals(signals: LineSignals): Promise<void> {
+    const port = this.port;
+    if (!port) throw new Error('SerialTransport.setSignals before open');
+    this.signals = { ...this.signals, ...Object.fromEntries(Object.entries(signals).filter(([, v]) => v !== undefined)) };
+    await new Promise<void>((done, fail) => port.set(this.signals, (err) => (err ? fail(new KitError('port-failed', 'device', `cannot set DTR/RTS on ${this.path}: ${err.message}`)) : done())));
+  }
+
+  async setBaudRate(baud: number): Promise<void> {
+    const port = this.port;
+    if (!port) throw new Error('SerialTransport.setBaudRate before open');
+    await new Promise<void>((done, fail) => port.update({ baudRate: baud }, (err) => (err ? fail(new KitError('port-failed', 'device', `cannot set ${this.path} to ${baud} baud: ${err.message}`)) : done())));
+  }
+
+  /** From the system's list of serial ports (a pty, e.g. QEMU's, has none). */
+  async usbIds(): Promise<{ vendorId?: number; productId?: number }> {
+    const info = (await SerialPort.list().catch(() => [])).find((p) => p.path === this.path);
+    const hex = (s?: string) => (s && /^[0-9a-f]+$/i.test(s) ? parseInt(s, 16) : undefined);
+    return { vendorId: hex(info?.vendorId), productId: hex(info?.productId) };
   }
 
   write(data: Uint8Array): void {

@@ -11,6 +11,22 @@ export interface Transport {
   /** The line went away (unplugged, device process gone, or close() was called). */
   onClose(listener: (error?: Error) => void): () => void;
   close(): Promise<void>;
+  /**
+   * The modem control lines, where the line has them (a USB-serial bridge does; a pty does not).
+   * ESP32 dev boards wire DTR and RTS to BOOT and EN, so that a flasher can reset them into the ROM
+   * bootloader. Lines not given keep their state.
+   */
+  setSignals?(signals: LineSignals): Promise<void>;
+  /** A new baud rate without closing the port (closing may reset a board). */
+  setBaudRate?(baud: number): Promise<void>;
+  /** The USB vendor and product ids of the port's device, when known. */
+  usbIds?(): Promise<{ vendorId?: number; productId?: number }>;
+}
+
+export interface LineSignals {
+  dtr?: boolean;
+  rts?: boolean;
+  brk?: boolean;
 }
 
 /** A listener list, the small part of EventEmitter transports need, typed. */

@@ -9,6 +9,10 @@
 /* The model contract of firmware/README.md ("Plugging in a model"). */
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {  /* C linkage for C++ callers (an Arduino sketch, an ESP-IDF app in C++) */
+#endif
+
 #define KIT_MODEL_INPUT_BYTES 9   /* raw uint8 pixels, HWC 3x3x1 */
 #define KIT_MODEL_OUTPUT_BYTES 3  /* int8 logits, one byte each */
 #define KIT_MODEL_ARENA_BYTES 32 /* the activation arena; the shared scratch buffer is 48 bytes more */
@@ -19,5 +23,9 @@ extern const char kit_model_hash[];
 
 /* Runs the network on one image. `pixels` needs no alignment; `logits` gets the output as stored bytes. */
 void kit_model_invoke(const uint8_t *pixels, uint8_t *logits);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
