@@ -10,7 +10,7 @@ import { type Board, loadBoard } from '../device/boards.js';
 import { dtypeBytes, GRAPH_VERSION, numElements, type Graph } from '../ir/graph.js';
 import { kitVersion } from '../ir/kit-version.js';
 import { validateGraph } from '../ir/validate.js';
-import { getOp } from '../ops/registry.js';
+import { aliasingOps, getOp } from '../ops/registry.js';
 import { loadQuantized } from '../quantize/artefact.js';
 import { modelSubdir, type ProjectFormat, renderFormat } from './formats.js';
 import { lowerGraph, type LoweredLayer } from './lower/index.js';
@@ -130,7 +130,7 @@ export function prepareCodegen(
   const layers = lowerGraph(graph, { aliasReshape: options.aliasReshape });
   const kernelNames = nameKernels(layers);
   const plan = planMemory(graph, {
-    aliasOps: options.aliasReshape === false ? new Set() : new Set(['flatten']),
+    aliasOps: options.aliasReshape === false ? new Set() : aliasingOps(),
     scratch: (i) => layers[i].scratchBytes,
     planInput: inputInArena(graph),
   });

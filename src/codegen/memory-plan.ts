@@ -9,6 +9,7 @@
  * tensors in the first stage (the block input kept for the residual add, the first conv's output and
  * the second conv's output): 48 KiB.
  */
+import { aliasingOps } from '../ops/registry.js';
 import { KitError } from '../errors.js';
 import { dtypeBytes, numElements, type Graph } from '../ir/graph.js';
 
@@ -150,7 +151,7 @@ export function placeIntervals(intervals: Interval[], alignment = ARENA_ALIGNMEN
 }
 
 export interface PlanOptions {
-  /** Ops whose output shares its input's bytes (default: flatten, a reshape of HWC memory). */
+  /** Ops whose output shares its input's bytes (default: the ops marked aliasesInput: flatten, reshape). */
   aliasOps?: Set<string>;
   /** Scratch bytes each node's kernel needs (default none). */
   scratch?: (nodeIndex: number) => number;
@@ -174,7 +175,7 @@ export function inputInArena(graph: Graph): boolean {
  */
 export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan {
   const alignment = options.alignment ?? ARENA_ALIGNMENT;
-  const aliasOps = options.aliasOps ?? new Set(['flatten']);
+  const aliasOps = options.aliasOps ?? aliasingOps();
   const external = new Set(options.planInput ? [] : graph.inputs);
   // Alias groups: a tensor stored in its root's bytes.
   const root = new Map<string, string>();

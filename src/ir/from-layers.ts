@@ -30,7 +30,7 @@ interface LayerLike {
 
 export const SUPPORTED_LAYERS = [
   'Conv2D', 'BatchNormalization', 'ReLU', 'Activation', 'Add', 'Dense', 'AveragePooling2D', 'MaxPooling2D',
-  'GlobalAveragePooling2D', 'Flatten', 'Dropout',
+  'GlobalAveragePooling2D', 'Flatten', 'Dropout', 'DepthwiseConv2D', 'ZeroPadding2D', 'Concatenate',
 ];
 
 function refuse(layer: LayerLike, why: string, hint?: string): KitError {
@@ -143,11 +143,23 @@ function weightsByName(layer: LayerLike): Map<string, { data: Float32Array; shap
   return map;
 }
 
-function activationOf(layer: LayerLike): 'none' | 'relu' {
+function activationOf(layer: LayerLike, allowSoftmax = false): 'none' | 'relu' | 'relu6' | 'softmax' {
   const a = layer.getConfig().activation;
   if (a === undefined || a === null || a === 'linear') return 'none';
-  if (a === 'relu') return 'relu';
-  throw refuse(layer, `has activation '${String(a)}'`, 'kit supports linear and relu activations');
+  if (a === 'relu' || a === 'relu6' || (allowSoftmax && a === 'softmax')) return a;
+  throw refuse(layer, `has activation '${String(a)}'`, 'kit supports linear, relu, relu6 (and softmax after Dense)');
+}
+
+/** Weights with the channel last ([..., C]) to channel-major ([C, ...]) and back (BatchNorm folding). */
+function channelMajor(w: Float32Array, channels: number, back = false): Float32Array {
+  const taps = w.length / channels;
+  const out = new Float32Array(w.length);
+  for (let i = 0; i < w.length; i++) {
+    const [c, t] = [i % channels, Math.floor(i / channels)];
+    if (back) out[i] = w[c * taps + t];
+    else out[c * taps + t] = w[i];
+  }
+  return out;
 }
 
 function channelsLast(layer: LayerLike): void {
@@ -210,27 +222,68 @@ function convertLayer(b: GraphBuilder, layer: LayerLike, consumers: Map<number, 
       const bias = wts.get('bias')?.data ?? new Float32Array(nout);
       const wId = b.tensor(`${layer.name}/weights`, [nout, nin], 'float32', weights);
       const bId = b.tensor(`${layer.name}/bias`, [nout], 'float32', bias);
-      b.bind(output, b.node(layer.name, 'dense', [only(), wId, bId], { activation: activationOf(layer) }));
+      const activation = activationOf(layer, true);
+      if (activation === 'softmax') {
+        // TFLite's layout: the logits, then a SOFTMAX node.
+        const logits = b.node(`${layer.name}_logits`, 'dense', [only(), wId, bId], { activation: 'none' });
+        b.bind(output, b.node(layer.name, 'softmax', [logits], { beta: 1 }));
+      } else b.bind(output, b.node(layer.name, 'dense', [only(), wId, bId], { activation }));
+      return;
+    }
+    case 'DepthwiseConv2D': {
+      channelsLast(layer);
+      const wts = weightsByName(layer);
+      // Keras [kh, kw, in, multiplier] in row-major order is TFLite's [1, kh, kw, in * multiplier].
+      const kernel = wts.get('depthwise_kernel')!;
+      const [kh, kw, cin, mult] = kernel.shape;
+      const bias = wts.get('bias')?.data ?? new Float32Array(cin * mult);
+      const wId = b.tensor(`${layer.name}/weights`, [1, kh, kw, cin * mult], 'float32', Float32Array.from(kernel.data));
+      const bId = b.tensor(`${layer.name}/bias`, [cin * mult], 'float32', bias);
+      const padding = config.padding as string;
+      if (padding !== 'same' && padding !== 'valid') throw refuse(layer, `uses padding '${padding}'`);
+      b.bind(output, b.node(layer.name, 'depthwise_conv2d', [only(), wId, bId], {
+        strides: pair(config.strides, 1),
+        padding,
+        dilation: pair(config.dilationRate, 1),
+        depthMultiplier: mult,
+        activation: activationOf(layer),
+      }));
+      return;
+    }
+    case 'ZeroPadding2D': {
+      channelsLast(layer);
+      const p = config.padding as number | [number, number] | [[number, number], [number, number]];
+      const [[top, bottom], [left, right]] = typeof p === 'number' ? [[p, p], [p, p]] : typeof p[0] === 'number' ? [[p[0], p[0]], [p[1], p[1]]] : (p as [[number, number], [number, number]]);
+      b.bind(output, b.node(layer.name, 'pad', [only()], { paddings: [[top, bottom], [left, right], [0, 0]] }));
+      return;
+    }
+    case 'Concatenate': {
+      const axis = (config.axis as number | undefined) ?? -1;
+      // Keras counts the batch dimension, kit's shapes have none.
+      b.bind(output, b.node(layer.name, 'concat', inIds, { axis: axis < 0 ? axis : axis - 1 }));
       return;
     }
     case 'BatchNormalization': {
       const axis = config.axis as number;
       const rank = b.graph.tensors[only()].shape.length;
       if (axis !== -1 && axis !== rank) throw refuse(layer, `normalizes axis ${axis}`, 'kit folds BatchNorm over the channel (last) axis only');
-      const prev = fusable(only(), ['conv2d', 'dense']);
+      const prev = fusable(only(), ['conv2d', 'dense', 'depthwise_conv2d']);
       if (!prev || prev.attrs.activation !== 'none') {
         throw refuse(layer, 'does not directly follow a Conv2D or Dense layer (without activation) whose output it alone uses', 'kit folds BatchNorm into the layer before it');
       }
       const wts = weightsByName(layer);
       const [, wId, bId] = prev.inputs;
-      const folded = foldBatchNorm(b.graph.tensors[wId].data as Float32Array, b.graph.tensors[bId].data as Float32Array, {
+      const depthwise = prev.op === 'depthwise_conv2d';
+      const channels = b.graph.tensors[bId].shape[0];
+      const w = b.graph.tensors[wId].data as Float32Array;
+      const folded = foldBatchNorm(depthwise ? channelMajor(w, channels) : w, b.graph.tensors[bId].data as Float32Array, {
         gamma: wts.get('gamma')?.data ?? null,
         beta: wts.get('beta')?.data ?? null,
         movingMean: wts.get('moving_mean')!.data,
         movingVariance: wts.get('moving_variance')!.data,
         epsilon: config.epsilon as number,
       });
-      b.graph.tensors[wId].data = folded.weights;
+      b.graph.tensors[wId].data = depthwise ? channelMajor(folded.weights, channels, true) : folded.weights;
       b.graph.tensors[bId].data = folded.bias;
       (prev.fused ??= []).push(layer.name);
       b.bind(output, b.renameOutput(prev, layer.name));
@@ -238,19 +291,25 @@ function convertLayer(b: GraphBuilder, layer: LayerLike, consumers: Map<number, 
     }
     case 'ReLU':
     case 'Activation': {
-      const kind = cls === 'ReLU' ? 'relu' : String(config.activation);
-      if (cls === 'ReLU' && config.maxValue != null) throw refuse(layer, `caps at ${String(config.maxValue)}`, 'kit supports plain ReLU');
+      const capped = cls === 'ReLU' && config.maxValue != null;
+      if (capped && config.maxValue !== 6) throw refuse(layer, `caps at ${String(config.maxValue)}`, 'kit supports ReLU and ReLU capped at 6');
+      const kind = cls === 'ReLU' ? (capped ? 'relu6' : 'relu') : String(config.activation);
       if (kind === 'linear') {
         b.bind(output, only());
         return;
       }
-      if (kind !== 'relu') throw refuse(layer, `has activation '${kind}'`, 'kit supports linear and relu activations');
-      const prev = fusable(only(), ['conv2d', 'dense', 'add']);
+      if (kind === 'softmax') {
+        b.bind(output, b.node(layer.name, 'softmax', [only()], { beta: 1 }));
+        return;
+      }
+      if (kind !== 'relu' && kind !== 'relu6') throw refuse(layer, `has activation '${kind}'`, 'kit supports linear, relu, relu6 and softmax activations');
+      const prev = fusable(only(), ['conv2d', 'dense', 'add', 'depthwise_conv2d']);
       if (prev && prev.attrs.activation === 'none') {
-        prev.attrs = { ...prev.attrs, activation: 'relu' };
+        prev.attrs = { ...prev.attrs, activation: kind };
         (prev.fused ??= []).push(layer.name);
         b.bind(output, b.renameOutput(prev, layer.name));
       } else {
+        if (kind === 'relu6') throw refuse(layer, 'caps a layer it cannot be fused into', 'put ReLU6 right after a Conv2D, DepthwiseConv2D, Dense or Add whose output it alone uses');
         b.bind(output, b.node(layer.name, 'relu', [only()], {}));
       }
       return;

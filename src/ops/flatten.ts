@@ -20,6 +20,7 @@ export const flatten: OpDef<FlattenAttrs, FlattenAttrs> = {
   intParams: attrs,
   activationInputs: 1,
   outputQuant: 'same-as-input',
+  aliasesInput: true,
   inferShape: (ctx) => [numElements(ctx.inputs[0])],
   macs: () => 0,
   float: copy,

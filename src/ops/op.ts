@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { LowerContext, LoweredLayer } from '../codegen/lower/types.js';
 import type { Graph, GraphNode, Shape, TensorData, TensorSpec } from '../ir/graph.js';
 import type { AffineParams } from '../quantize/qparams.js';
-import type { Scheme } from '../quantize/schemes.js';
+import type { IntDType, Scheme } from '../quantize/schemes.js';
 
 /**
  * What one op is: everything kit knows about it lives in its file in src/ops/ and is registered in
@@ -26,9 +26,13 @@ export interface OpDef<A = unknown, P = unknown> {
    * Where the output's quantization comes from: calibration, the first input's (ops that only move or
    * select values, for which TFLite requires equal input and output parameters), or `outputRange`.
    */
-  readonly outputQuant: 'calibrated' | 'same-as-input' | 'fixed-range';
+  /** The output is the input's bytes in another shape (flatten, reshape): code generation aliases them. */
+  readonly aliasesInput?: boolean;
+  readonly outputQuant: 'calibrated' | 'same-as-input' | 'fixed-range' | 'fixed';
   /** For 'fixed-range' ops: the exact real range of the output, known without calibration. */
   outputRange?(attrs: A): { min: number; max: number };
+  /** For 'fixed' ops: the output's scale and zero point, set by the op (TFLite's softmax: 1/256). */
+  fixedOutputQuant?(dtype: IntDType): AffineParams;
   /** Output shape from input shapes; throws a KitError naming the node on inconsistent shapes. */
   inferShape(ctx: ShapeContext<A>): Shape;
   /** Multiply-accumulates per image (bytes of parameters follow from the stored tensors: ops/cost.ts). */

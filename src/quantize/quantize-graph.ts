@@ -38,6 +38,7 @@ export function quantizeGraph(floatGraph: Graph, ranges: Map<string, Range>, sch
 
     let outputQuant: AffineParams;
     if (op.outputQuant === 'same-as-input') outputQuant = inputQuant[0];
+    else if (op.outputQuant === 'fixed') outputQuant = op.fixedOutputQuant!(dtype);
     else if (op.outputQuant === 'fixed-range') {
       const r = op.outputRange!(attrs);
       outputQuant = asymmetricParams(r.min, r.max, qmin, qmax);

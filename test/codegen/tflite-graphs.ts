@@ -6,8 +6,11 @@
  */
 import type { Graph } from '../../src/ir/graph.js';
 import { activationRange, type Activation } from '../../src/ops/common/activation.js';
+import { concatGeometry } from '../../src/ops/concat/index.js';
 import { depthwiseGeometry } from '../../src/ops/depthwise-conv2d/geometry.js';
+import { meanGeometry } from '../../src/ops/mean/index.js';
 import { getOp } from '../../src/ops/registry.js';
+import { softmaxOutputQuant } from '../../src/ops/softmax/index.js';
 import { quantizeMultiplier } from '../../src/quantize/fixed-point.js';
 import type { SchemeName } from '../../src/quantize/schemes.js';
 import { GraphBuilder, type Edge } from './graphs.js';
@@ -65,6 +68,46 @@ export class TfliteGraphBuilder extends GraphBuilder {
     const q = this.tensors[x].quant!;
     const out = this.shape(x).map((d, i) => d + paddings[i][0] + paddings[i][1]);
     return this.derived('pad', [x], [], out, { scale: q.scale[0], zeroPoint: q.zeroPoint[0] }, { paddings });
+  }
+
+  /** mean over `axes`; `same` keeps the input's quantization (TFLite Micro's division path). */
+  mean(x: string, axes: number[], keepDims: boolean, same: boolean): string {
+    const q = this.tensors[x].quant!;
+    const out = meanGeometry('test', this.shape(x), { axes, keepDims }).out;
+    return this.derived('mean', [x], [], out, same ? { scale: q.scale[0], zeroPoint: q.zeroPoint[0] } : this.outQuant(), { axes, keepDims });
+  }
+
+  /** Softmax over the last axis, output quantized as TFLite requires. */
+  softmax(x: string, beta: number): string {
+    return this.derived('softmax', [x], [], this.shape(x), softmaxOutputQuant(this.scheme), { beta });
+  }
+
+  /** Change a tensor's scale (the integer parameters of conv/dense nodes here do not depend on it). */
+  rescale(x: string, scale: number): string {
+    this.tensors[x].quant!.scale = [scale];
+    return x;
+  }
+
+  /** concat along `axis`; the output quantized like input `like` (copied), or at random (all requantized). */
+  concat(xs: string[], axis: number, like?: string): string {
+    const shapes = xs.map((x) => this.shape(x));
+    const out = concatGeometry('test', shapes, axis).out;
+    const q = like ? this.tensors[like].quant! : undefined;
+    return this.derived('concat', xs, [], out, q ? { scale: q.scale[0], zeroPoint: q.zeroPoint[0] } : this.outQuant(), { axis });
+  }
+
+  /** quantize to new parameters (or the same ones: the identity requantization). */
+  quantize(x: string, out?: { scale: number; zeroPoint: number }): string {
+    return this.derived('quantize', [x], [], this.shape(x), out ?? this.outQuant(), {});
+  }
+
+  reshape(x: string, shape: number[]): string {
+    return this.derived('reshape', [x], [], shape, this.quantOf(x), { shape });
+  }
+
+  quantOf(x: string): { scale: number; zeroPoint: number } {
+    const q = this.tensors[x].quant!;
+    return { scale: q.scale[0], zeroPoint: q.zeroPoint[0] };
   }
 
   depthwise(x: string, o: DepthwiseOptions = {}): string {
@@ -153,4 +196,57 @@ export function padActivationsGraph(scheme: SchemeName, edge: Edge, seed: number
   x = b.pad(x, [[1, 0], [0, 1], [0, 0]]); // 5x5x7
   const d = b.fuse(b.dense(b.flatten(x), { outC: 9 }), 'relu6');
   return b.build(b.fuse(b.dense(d, { outC: 5 }), 'relu_n1_to_1'));
+}
+
+/**
+ * mean: over H and W dropping them (global average pooling as TFLite writes it), over one axis
+ * keeping it, with the same quantization in and out (truncating division) and with requantization,
+ * negative axes.
+ */
+export function meanGraph(scheme: SchemeName, edge: Edge, seed: number): Graph {
+  const b = new TfliteGraphBuilder(scheme, seed);
+  const end = (e: Edge) => (e === 'low' ? b.qmin : b.qmax);
+  const input = b.lut(b.input([6, 5, 7]), end(edge));
+  const x = b.conv(input, { outC: 8, zeroPoint: end(edge === 'low' ? 'high' : 'low') });
+  const d1 = b.dense(b.mean(x, [0, 1], false, false), { outC: 5 }); // [8], requantized
+  const m = b.mean(x, [1], true, true); // [6, 1, 8], same quantization: truncating division
+  const d2 = b.dense(b.flatten(b.mean(m, [-1, 0], true, false)), { outC: 5 }); // [1, 1, 1]
+  const d3 = b.dense(b.flatten(b.mean(m, [2], false, true)), { outC: 5 }); // [6, 1]
+  return b.build(b.add(b.add(d1, d2), d3));
+}
+
+/**
+ * softmax: many rows of 7 with a coarse input scale (differences below diff_min give the type's
+ * minimum), the last axis of a vector with a fine scale, and beta != 1.
+ */
+export function softmaxGraph(scheme: SchemeName, edge: Edge, seed: number): Graph {
+  const b = new TfliteGraphBuilder(scheme, seed);
+  const end = (e: Edge) => (e === 'low' ? b.qmin : b.qmax);
+  const input = b.lut(b.input([4, 5, 3]), end(edge));
+  const rows = b.softmax(b.rescale(b.conv(input, { outC: 7, zeroPoint: end(edge) }), 0.5), 1); // 20 rows, radius 31
+  const d = b.dense(b.flatten(rows), { outC: 10 });
+  const s1 = b.softmax(b.rescale(d, 0.03), 1);
+  const s2 = b.softmax(b.rescale(b.dense(s1, { outC: 6 }), 0.11), 0.5);
+  return b.build(s2);
+}
+
+/**
+ * concat along channels (one input copied, two requantized), columns (both requantized) and rows
+ * (both copied), reshapes (aliased), and quantize to other parameters (coarser: clamping at the type's ends), to
+ * finer ones (a left shift), and to the same ones.
+ */
+export function concatQuantizeGraph(scheme: SchemeName, edge: Edge, seed: number): Graph {
+  const b = new TfliteGraphBuilder(scheme, seed);
+  const end = (e: Edge) => (e === 'low' ? b.qmin : b.qmax);
+  const input = b.lut(b.input([5, 4, 3]), end(edge));
+  const c1 = b.conv(input, { outC: 6, zeroPoint: end(edge) });
+  const c2 = b.conv(input, { outC: 5, kernel: [1, 1] });
+  const x = b.concat([c1, c2, input], -1, c1); // [5, 4, 14]
+  const coarse = b.quantize(x, { scale: b.quantOf(x).scale * 3.7, zeroPoint: end(edge === 'low' ? 'high' : 'low') });
+  const fine = b.quantize(coarse, { scale: b.quantOf(coarse).scale / 2.5, zeroPoint: b.randomZeroPoint() }); // multiplier > 1
+  const y = b.concat([x, fine], 1); // [5, 8, 14]
+  const same = b.quantize(y, b.quantOf(y));
+  const z = b.concat([y, same], 0, y); // [10, 8, 14], both copied
+  const r = b.reshape(b.reshape(z, [16, 5, 14]), [10, 112]); // stored in z's bytes
+  return b.build(b.dense(b.reshape(b.mean(r, [0], false, false), [112]), { outC: 4 }));
 }

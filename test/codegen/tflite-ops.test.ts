@@ -10,7 +10,7 @@ import { numElements, type Graph } from '../../src/ir/graph.js';
 import type { SchemeName } from '../../src/quantize/schemes.js';
 import type { Edge } from './graphs.js';
 import { assertMatchesInterpreter, compileModel, missing, randomPixels, runModel, runOnQemu, SANITIZE, tmpDir } from './helpers.js';
-import { depthwiseGraph, padActivationsGraph } from './tflite-graphs.js';
+import { concatQuantizeGraph, depthwiseGraph, meanGraph, padActivationsGraph, softmaxGraph } from './tflite-graphs.js';
 
 const IMAGES = 6;
 
@@ -18,6 +18,9 @@ const IMAGES = 6;
 const GRAPHS: Record<string, (scheme: SchemeName, edge: Edge, seed: number) => Graph> = {
   depthwise_conv2d: depthwiseGraph,
   'pad and fused relu6': padActivationsGraph,
+  mean: meanGraph,
+  softmax: softmaxGraph,
+  'concat and quantize': concatQuantizeGraph,
 };
 
 async function check(graph: Graph, tag: string): Promise<void> {

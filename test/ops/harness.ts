@@ -93,6 +93,7 @@ export function runOpCase(c: OpCase): OpResult {
 
   let outQuant: AffineParams;
   if (def.outputQuant === 'same-as-input') outQuant = inputQuant[0];
+  else if (def.outputQuant === 'fixed') outQuant = def.fixedOutputQuant!(dtype);
   else if (def.outputQuant === 'fixed-range') {
     const r = def.outputRange!(attrs);
     outQuant = asymmetricParams(r.min, r.max, qmin, qmax);

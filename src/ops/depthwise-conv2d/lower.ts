@@ -1,7 +1,7 @@
 /**
  * depthwise_conv2d to C: the weights as quantized ([kH][kW][outC], int8 or uint8), bias,
  * per-channel requantization, and a kernel specialised per geometry that shares kit_conv_params_t
- * with conv2d. Scratch: one int32 accumulator per output channel.
+ * with conv2d. No scratch: each channel accumulates in a register.
  */
 import { checkClamp, checkInt32, expect8bit, headroom, unsupported } from '../../codegen/lower/checks.js';
 import { ctypeOf, suffixOf, type CArray, type LowerContext, type LoweredLayer } from '../../codegen/lower/types.js';
@@ -12,9 +12,6 @@ import type { ConvDenseIntParams } from '../common/conv-dense.js';
 import { depthwiseGeometry } from './geometry.js';
 import type { DepthwiseConv2dAttrs } from './index.js';
 import { centeredDepthwiseWeights, depthwiseBounds } from './weights.js';
-
-/** Bytes of scratch the kernel uses: OUT_C int32 accumulators. */
-export const depthwiseScratchBytes = (outC: number) => outC * 4;
 
 export function lowerDepthwiseConv2d(ctx: LowerContext<DepthwiseConv2dAttrs, ConvDenseIntParams>): LoweredLayer {
   const name = ctx.node.name;
@@ -80,7 +77,7 @@ export function lowerDepthwiseConv2d(ctx: LowerContext<DepthwiseConv2dAttrs, Con
     arrays,
     inputs: [ctx.node.inputs[0]],
     output: ctx.node.outputs[0],
-    scratchBytes: depthwiseScratchBytes(g.outC),
+    scratchBytes: 0,
     summary: `depthwise_conv2d ${g.kH}x${g.kW}/${g.strideH} ${ctx.attrs.padding}${dil ? ` dilation ${g.dilationH}x${g.dilationW}` : ''}, ${g.inH}x${g.inW}x${g.inC} x${g.multiplier} -> ${g.outH}x${g.outW}x${g.outC}${activationSuffix(ctx.attrs.activation)}`,
     notes: [
       `${thousands(macs)} MACs; ${thousands(w.data!.length)} weights (${wType}), ${g.outC} biases`,
