@@ -5,11 +5,15 @@
  *     [--threads N]   threads of the native backend (default: all cores; sets KIT_NATIVE_THREADS)
  *     [--profile]     also print the kernels that take the most time in a training step (averaged
  *                     over a quarter of --steps steps)
+ *     [--vs-pytorch]  also run the same models, batch, steps and threads in PyTorch on the CPU
+ *                     (scripts/pytorch/reference.py; needs python3-torch) and print both and the ratio
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { getModelSpec } from '../src/models/registry.js';
 import { selectBackend, type BackendChoice } from '../src/train/backend/select-backend.js';
+import { findTorchPython, NO_TORCH, runReference } from './pytorch/run-reference.js';
 
 const { values } = parseArgs({
   options: {
@@ -19,8 +23,14 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '20' },
     threads: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    'vs-pytorch': { type: 'boolean', default: false },
   },
 });
+const python = values['vs-pytorch'] ? findTorchPython() : undefined;
+if (values['vs-pytorch'] && !python) {
+  console.error(`bench:train --vs-pytorch: ${NO_TORCH}`);
+  process.exit(1);
+}
 if (values.threads) process.env.KIT_NATIVE_THREADS = values.threads;
 const batch = Number(values.batch);
 const steps = Number(values.steps);
@@ -81,7 +91,15 @@ for (const name of values.models!.split(',')) {
   };
   const trainRate = time(step, name === 'resnet-seed' ? Math.max(2, steps / 4) : steps);
   const inferRate = time(infer, steps);
-  console.log(`${name.padEnd(12)} train ${trainRate.toFixed(1).padStart(7)} images/s   infer ${inferRate.toFixed(1).padStart(7)} images/s`);
+  console.log(`${name.padEnd(12)} train ${trainRate.toFixed(1).padStart(7)} images/s   infer ${inferRate.toFixed(1).padStart(7)} images/s   (kit, ${backend.name})`);
+  if (python) {
+    // Same model, batch, step counts and threads, one after the other on the same machine.
+    const threads = values.threads ?? String(availableParallelism());
+    const [r] = await runReference(python, ['bench', '--model', name, '--batch', String(batch), '--steps', String(steps), '--threads', threads]);
+    const pt = r as { train: number; infer: number; torch: string; threads: number };
+    console.log(`${name.padEnd(12)} train ${pt.train.toFixed(1).padStart(7)} images/s   infer ${pt.infer.toFixed(1).padStart(7)} images/s   (PyTorch ${pt.torch}, CPU, ${pt.threads} threads)`);
+    console.log(`${''.padEnd(12)} kit / PyTorch: train ${(trainRate / pt.train).toFixed(2)}x   infer ${(inferRate / pt.infer).toFixed(2)}x`);
+  }
   if (values.profile) {
     const n = Math.max(1, Math.round(steps / 4));
     const t0 = performance.now();

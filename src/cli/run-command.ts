@@ -1,8 +1,10 @@
 import { isKitError } from '../errors.js';
+import { jsonRequested, paint } from './output.js';
 
 /**
  * Runs one command's action and owns the exit code: a KitError becomes its single line on stderr,
- * anything else is a bug in kit and says so (with the stack only when KIT_DEBUG is set).
+ * anything else is a bug in kit and says so (with the stack only when KIT_DEBUG is set). Under
+ * --json the failure is also the JSON document on stdout, so a pipeline always gets one.
  */
 export function runCommand<A extends unknown[]>(action: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
@@ -10,13 +12,16 @@ export function runCommand<A extends unknown[]>(action: (...args: A) => Promise<
       const code = await action(...args);
       process.exitCode = code ?? 0;
     } catch (e) {
+      const json = jsonRequested(args);
       if (isKitError(e)) {
-        process.stderr.write(`${e.format()}\n`);
+        process.stderr.write(`${paint('red', e.format(), process.stderr)}\n`);
+        if (json) process.stdout.write(`${JSON.stringify({ error: { code: e.code, stage: e.stage, message: e.message, hint: e.hint ?? null } }, null, 2)}\n`);
         process.exitCode = e.exitCode;
       } else {
         const err = e as Error;
         process.stderr.write(`kit: internal error: ${err?.message ?? String(e)} (please report it; set KIT_DEBUG=1 for details)\n`);
         if (process.env.KIT_DEBUG) process.stderr.write(`${err?.stack}\n`);
+        if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'internal', stage: null, message: err?.message ?? String(e), hint: null } }, null, 2)}\n`);
         process.exitCode = 70;
       }
     }

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { KitError } from '../errors.js';
 import { kitVersion } from '../ir/kit-version.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import type { CodegenFigures } from './figures.js';
 import { FORMATS } from './formats.js';
 
 export const CODEGEN_MANIFEST = 'kit-codegen.json';
@@ -23,6 +24,8 @@ const manifestSchema = z.object({
   arenaBytes: z.number().int().nonnegative(),
   flashBytes: z.number().int().nonnegative(),
   ramBytes: z.number().int().nonnegative(),
+  /** The memory plan and the per-layer table kit codegen printed (absent in projects of older kits). */
+  figures: z.custom<CodegenFigures>((v) => typeof v === 'object' && v !== null && Array.isArray((v as CodegenFigures).layers)).optional(),
   /** The project format (kit codegen --format); absent in projects from before formats: the flat 'c' layout. */
   layout: z.enum(FORMATS).optional(),
 });

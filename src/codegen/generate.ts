@@ -17,6 +17,7 @@ import { lowerGraph, type LoweredLayer } from './lower/index.js';
 import { inputInArena, type MemoryPlan, planMemory } from './memory-plan.js';
 import { modelHash } from './model-hash.js';
 import { render } from './render.js';
+import type { HarnessSizes } from './harness-size.js';
 import { type CodeSizes, codeSizes, computeSizes, type Placement, type SizeReport, boardsThatFit, tooLarge } from './sizes.js';
 import { Templates } from './templates.js';
 
@@ -36,6 +37,8 @@ export interface GenerateOptions {
   aliasReshape?: boolean;
   /** Code sizes to budget with (codegen passes measured ones); default: estimates. */
   code?: CodeSizes;
+  /** The harness's measured sizes (codegen passes them); default: the allowances. */
+  harness?: HarnessSizes;
   /** Project layout around the C (formats.ts); default 'c', the flat folder kit flash builds. */
   format?: ProjectFormat;
 }
@@ -117,7 +120,7 @@ export function resolveBoard(board: string | Board): Board {
 export function prepareCodegen(
   graph: Graph,
   board: Board,
-  options: { modelName?: string; templates?: Templates; aliasReshape?: boolean; code?: CodeSizes } = {},
+  options: { modelName?: string; templates?: Templates; aliasReshape?: boolean; code?: CodeSizes; harness?: HarnessSizes } = {},
 ): Prepared {
   checkGraph(graph);
   const templates = options.templates ?? new Templates();
@@ -137,7 +140,7 @@ export function prepareCodegen(
   const io = ioBytes(graph);
   const code = options.code ?? codeSizes(layers, kernelNames);
   const modelName = options.modelName ?? 'model';
-  const { report, placement } = computeSizes(board, layers, plan, code, kernelNames, io);
+  const { report, placement } = computeSizes(board, layers, plan, code, kernelNames, io, options.harness);
   if (!report.fits) {
     const fitsOn = boardsThatFit(board.name, (b) => computeSizes(b, layers, plan, code, kernelNames, io).report);
     throw tooLarge(modelName, report, fitsOn);

@@ -6,5 +6,6 @@ export { computeSizes, codeSizes, HARNESS, type SizeReport, type LayerSize } fro
 export { measureObjects, type ObjectSizes } from './toolchain.js';
 export { modelHash } from './model-hash.js';
 export { renderCodegenReport } from './report.js';
+export { codegenFigures, type CodegenFigures } from './figures.js';
 export { writeCodegenManifest, readCodegenManifest, CODEGEN_MANIFEST, type CodegenManifest } from './codegen-manifest.js';
 export { FORMATS, FLASHABLE_FORMATS, parseFormat, libraryName, samplePixels, type ProjectFormat } from './formats.js';

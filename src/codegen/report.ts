@@ -1,7 +1,7 @@
 /** The text `kit codegen` prints: memory plan, per-layer flash and RAM, totals against the budget. */
 import { kib, thousands } from './c-format.js';
 import type { Prepared } from './generate.js';
-import type { SizeReport } from './sizes.js';
+import { HARNESS, type SizeReport } from './sizes.js';
 
 const pct = (part: number, whole: number) => (whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '-');
 
@@ -34,16 +34,23 @@ export function renderCodegenReport(p: Prepared, sizes: SizeReport, outDir: stri
   lines.push('');
   const f = sizes.flash;
   const codeLabel = sizes.measured ? `measured with ${sizes.codeSource}` : 'estimate: no toolchain';
-  lines.push(`flash: weights ${thousands(f.weights)} (exact) + code ${thousands(f.code)} (${codeLabel}) + harness ${thousands(f.harness)} (estimate) = ${thousands(f.total)} B of ${thousands(f.budget)} (${pct(f.total, f.budget)})`);
+  const h = sizes.harness;
+  const harnessLabel = h.measured ? 'measured' : 'allowance';
+  lines.push(`flash: weights ${thousands(f.weights)} (exact) + code ${thousands(f.code)} (${codeLabel}) + harness ${thousands(f.harness)} (${harnessLabel}) = ${thousands(f.total)} B of ${thousands(f.budget)} (${pct(f.total, f.budget)})`);
   if (p.board.memory.flash.note) lines.push(`  (${p.board.memory.flash.note})`);
   const r = sizes.ram;
-  lines.push(`RAM: arena ${thousands(r.arena)} + scratch ${thousands(r.scratch)} + harness buffers ${thousands(r.harness)} + stack ${thousands(r.stack)} (${sizes.measured ? 'kernels measured, harness allowance' : 'estimate'}) = ${thousands(r.total)} B of ${thousands(r.budget)} (${pct(r.total, r.budget)})`);
+  const stackLabel = `${sizes.measured ? 'model measured' : 'model estimate'}, harness ${harnessLabel}`;
+  lines.push(`RAM: arena ${thousands(r.arena)} + scratch ${thousands(r.scratch)} + harness ${thousands(r.harness)} (${harnessLabel}) + stack ${thousands(r.stack)} (${stackLabel}) = ${thousands(r.total)} B of ${thousands(r.budget)} (${pct(r.total, r.budget)})`);
   for (const g of sizes.regions) {
     lines.push(`${g.name} (${g.section}): ${thousands(g.bytes)} B of ${thousands(g.budget)} (${pct(g.bytes, g.budget)}) for ${g.holds.join(' and ')}`);
     if (g.cost) lines.push(`  cost: ${g.cost}`);
   }
-  const input = p.graph.tensors[p.graph.inputs[0]].shape.reduce((a, b) => a * b, 1);
-  lines.push(`  (harness buffers: the frame buffer for one INFER, 4 + ${thousands(input)} + 11 B, + logits + 64 B of parser state)`);
+  if (h.measured) {
+    lines.push(`  (harness: ${h.source}: flash and static RAM are the firmware's minus the model's; its stack is the sum of every harness function's frame, an upper bound since nothing recurses, interrupt entry not included)`);
+  } else {
+    const input = p.graph.tensors[p.graph.inputs[0]].shape.reduce((a, b) => a * b, 1);
+    lines.push(`  (harness allowances, not measured for ${sizes.board}: flash ${thousands(HARNESS.flashBytes)} B; RAM the frame buffer for one INFER, 4 + ${thousands(input)} + 11 B, + logits + 64 B of parser state; stack ${HARNESS.stackBytes} B)`);
+  }
   for (const problem of sizes.problems) lines.push(`DOES NOT FIT: ${problem}`);
   return lines.join('\n');
 }

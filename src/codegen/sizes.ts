@@ -4,21 +4,23 @@
  *
  * Weight bytes are exact (they are the arrays weights.c holds). Code is measured from the objects
  * the board's cross compiler makes (toolchain.ts) when it is installed, and otherwise estimated per
- * kernel and labelled so. The harness's share is a stated assumption (see HARNESS).
+ * kernel and labelled so. The harness's share is measured from a built firmware where kit links one
+ * and the compiler is installed (harness-size.ts), else the stated allowances of HARNESS.
  */
 import { KitError } from '../errors.js';
 import { type Board, knownBoards, loadBoard, ramBudget } from '../device/boards.js';
 import { kib, thousands } from './c-format.js';
 import type { CArray, LoweredLayer } from './lower/index.js';
 import type { MemoryPlan } from './memory-plan.js';
+import type { HarnessSizes } from './harness-size.js';
 import type { ObjectSizes } from './toolchain.js';
 
 /**
- * The device harness (firmware/harness + protocol + board port), which shares the board with the
- * model. Flash: the qemu-cortex-m4 harness measured 3,140 bytes of code with the stand-in model,
- * rounded up. RAM: the frame receive buffer holds one INFER (4-byte sequence number + the image +
- * 11 bytes of frame overhead, firmware/protocol/frame.h), plus the logits and parser state.
- * Stack: an allowance for main, the frame parser and the replies.
+ * Allowances for the device harness (firmware/harness + protocol + board port) where it cannot be
+ * measured (harness-size.ts measures it). Flash: the qemu-cortex-m4 harness measured 3,140 bytes of
+ * code with the stand-in model, rounded up. RAM: the frame receive buffer holds one INFER (4-byte
+ * sequence number + the image + 11 bytes of frame overhead, firmware/protocol/frame.h), plus the
+ * logits and parser state. Stack: an allowance for main, the frame parser and the replies.
  */
 export const HARNESS = {
   flashBytes: 4096,
@@ -79,6 +81,8 @@ export interface SizeReport {
     measuredConstants?: number;
   };
   ram: { arena: number; scratch: number; harness: number; stack: number; total: number; budget: number };
+  /** Where the harness figures (flash, RAM, its part of the stack) come from: a measurement, or HARNESS's allowances. */
+  harness: { measured: boolean; source: string };
   /** Board regions used for what did not fit (weights and/or the arena), with what that costs when the board says. */
   regions: { name: string; section: string; bytes: number; budget: number; holds: string[]; cost?: string }[];
   layers: LayerSize[];
@@ -136,7 +140,15 @@ export function codeSizes(layers: LoweredLayer[], kernelNames: Map<string, strin
  * region with a linker section (qemu-cortex-m4's 16 MiB PSRAM), the largest arrays move there until
  * flash fits; when the arena overflows RAM, it moves there too. `fits` is false if that is not enough.
  */
-export function computeSizes(board: Board, layers: LoweredLayer[], plan: MemoryPlan, code: CodeSizes, kernelNames: Map<string, string>, io: { inputBytes: number; outputBytes: number }): { report: SizeReport; placement: Placement } {
+export function computeSizes(
+  board: Board,
+  layers: LoweredLayer[],
+  plan: MemoryPlan,
+  code: CodeSizes,
+  kernelNames: Map<string, string>,
+  io: { inputBytes: number; outputBytes: number },
+  harness?: HarnessSizes,
+): { report: SizeReport; placement: Placement } {
   const users = new Map<string, number>();
   for (const l of layers) if (l.kernel) users.set(l.kernel.key, (users.get(l.kernel.key) ?? 0) + 1);
   const layerSizes: LayerSize[] = layers.map((l) => {
@@ -157,8 +169,9 @@ export function computeSizes(board: Board, layers: LoweredLayer[], plan: MemoryP
   const weights = layerSizes.reduce((s, l) => s + l.constBytes, 0) + 65; // + kit_model_hash
   const kernelCode = [...code.kernels.values()].reduce((s, v) => s + v, 0);
   const codeBytes = kernelCode + code.invoke;
-  const harnessRam = HARNESS.ramBytes(io.inputBytes, io.outputBytes);
-  const stack = code.stack + HARNESS.stackBytes;
+  const harnessFlash = harness?.flashBytes ?? HARNESS.flashBytes;
+  const harnessRam = harness?.ramBytes ?? HARNESS.ramBytes(io.inputBytes, io.outputBytes);
+  const stack = code.stack + (harness?.stackBytes ?? HARNESS.stackBytes);
   const flashBudget = board.memory.flash.bytes;
   const ramLimit = ramBudget(board);
   const region = board.memory.regions.find((r) => r.section);
@@ -166,7 +179,7 @@ export function computeSizes(board: Board, layers: LoweredLayer[], plan: MemoryP
   const regionUse = { bytes: 0, holds: [] as string[] };
 
   let flashWeights = weights;
-  const flashTotal = () => flashWeights + codeBytes + HARNESS.flashBytes;
+  const flashTotal = () => flashWeights + codeBytes + harnessFlash;
   if (flashTotal() > flashBudget && region?.holds.includes('weights')) {
     const arrays = layers.flatMap((l) => l.arrays).sort((a, b) => arrayBytes(b) - arrayBytes(a));
     for (const a of arrays) {
@@ -187,10 +200,10 @@ export function computeSizes(board: Board, layers: LoweredLayer[], plan: MemoryP
   }
   const problems: string[] = [];
   if (flashTotal() > flashBudget) {
-    problems.push(`flash: ${thousands(flashTotal())} bytes needed (weights ${thousands(flashWeights)} + code ${thousands(codeBytes)}${code.measured ? '' : ' (estimate)'} + harness ${thousands(HARNESS.flashBytes)}) but ${board.name} has ${thousands(flashBudget)}`);
+    problems.push(`flash: ${thousands(flashTotal())} bytes needed (weights ${thousands(flashWeights)} + code ${thousands(codeBytes)}${code.measured ? '' : ' (estimate)'} + harness ${thousands(harnessFlash)}${harness ? '' : ' (allowance)'}) but ${board.name} has ${thousands(flashBudget)}`);
   }
   if (ramTotal() > ramLimit) {
-    problems.push(`RAM: ${thousands(ramTotal())} bytes needed (arena ${thousands(ramArena)} + scratch ${thousands(plan.scratchTotal)} + harness ${thousands(harnessRam)} + stack ${thousands(stack)}) but ${board.name} leaves ${thousands(ramLimit)} for a model`);
+    problems.push(`RAM: ${thousands(ramTotal())} bytes needed (arena ${thousands(ramArena)} + scratch ${thousands(plan.scratchTotal)} + harness ${thousands(harnessRam)}${harness ? '' : ' (allowance)'} + stack ${thousands(stack)}) but ${board.name} leaves ${thousands(ramLimit)} for a model`);
   }
   if (region && regionUse.bytes > region.bytes) {
     problems.push(`${region.name}: ${thousands(regionUse.bytes)} bytes needed for ${regionUse.holds.join(' and ')} but it has ${thousands(region.bytes)}`);
@@ -199,8 +212,9 @@ export function computeSizes(board: Board, layers: LoweredLayer[], plan: MemoryP
     board: board.name,
     measured: code.measured,
     codeSource: code.source,
-    flash: { weights: flashWeights, code: codeBytes, harness: HARNESS.flashBytes, total: flashTotal(), budget: flashBudget },
+    flash: { weights: flashWeights, code: codeBytes, harness: harnessFlash, total: flashTotal(), budget: flashBudget },
     ram: { arena: ramArena, scratch: plan.scratchTotal, harness: harnessRam, stack, total: ramTotal(), budget: ramLimit },
+    harness: harness ? { measured: true, source: harness.source } : { measured: false, source: 'allowance' },
     regions: region && regionUse.bytes > 0 ? [{ name: region.name, section: region.section!, bytes: regionUse.bytes, budget: region.bytes, holds: regionUse.holds, cost: region.cost }] : [],
     layers: layerSizes,
     fits: problems.length === 0,

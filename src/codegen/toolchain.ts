@@ -53,12 +53,15 @@ function run(command: string, args: string[]): Promise<string> {
   });
 }
 
-/** Compile every .c of `dir` for the board and measure the objects; undefined without the toolchain. */
-export async function measureObjects(board: Board, dir: string, extraFlags: string[] = []): Promise<ObjectSizes | undefined> {
+/**
+ * Compile every .c of `dir` for the board and measure the objects; undefined without the toolchain.
+ * With `keepIn`, the objects (<name>.o) are left in that folder, e.g. to link a firmware from them.
+ */
+export async function measureObjects(board: Board, dir: string, extraFlags: string[] = [], keepIn?: string): Promise<ObjectSizes | undefined> {
   const compiler = board.toolchain.compiler;
   const sizeTool = sizeToolFor(compiler);
   if (!commandExists(compiler) || !commandExists(sizeTool)) return undefined;
-  const objDir = mkdtempSync(join(tmpdir(), 'kit-codegen-size-'));
+  const objDir = keepIn ?? mkdtempSync(join(tmpdir(), 'kit-codegen-size-'));
   const result: ObjectSizes = {
     compiler,
     sizeTool,
@@ -86,7 +89,7 @@ export async function measureObjects(board: Board, dir: string, extraFlags: stri
       }
     }
   } finally {
-    rmSync(objDir, { recursive: true, force: true });
+    if (!keepIn) rmSync(objDir, { recursive: true, force: true });
   }
   return result;
 }

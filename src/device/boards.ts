@@ -65,6 +65,25 @@ const EspIdf = z.strictObject({
   psram: z.strictObject({ mode: z.enum(['quad', 'octal']), speedMhz: z.union([z.literal(40), z.literal(80), z.literal(120)]) }).optional(),
 });
 
+/**
+ * A program the board needs on this machine, and how to get it: kit doctor checks these and kit
+ * setup installs the Debian packages of every board, so a new board needs no code in either.
+ */
+const Requirement = z.strictObject({
+  /** Looked up on PATH. */
+  command: z.string().min(1),
+  /** What kit uses it for, e.g. "building the firmware". */
+  for: z.string().min(1),
+  /** Debian/Ubuntu packages that provide it (kit setup installs them). */
+  debian: z.array(z.string().min(1)).default([]),
+  /** How to get it when no Debian package does. */
+  install: z.string().optional(),
+  /** The board still works without it (e.g. code sizes are estimated instead of measured). */
+  optional: z.boolean().default(false),
+});
+
+export type Requirement = z.infer<typeof Requirement>;
+
 export const BoardSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
   description: z.string(),
@@ -81,6 +100,8 @@ export const BoardSchema = z.strictObject({
   toolchain: Toolchain,
   flash: Flash,
   serial: z.strictObject({ baud: z.number().int().positive() }),
+  /** Programs the board needs besides kit (its compiler is needed whether listed or not). */
+  requires: z.array(Requirement).default([]),
   /** Boards built with ESP-IDF (flash method esptool), where it is required. */
   espIdf: EspIdf.optional(),
 })
@@ -126,6 +147,13 @@ export function loadBoard(nameOrPath: string): Board {
     throw new KitError('bad-board', 'device', `${file} names itself "${parsed.data.name}", not "${nameOrPath}"`);
   }
   return { ...parsed.data, file };
+}
+
+/** How to get a program a board needs, from its JSON (kit doctor and missing-tool errors say the same). */
+export function howToGet(board: Board, command: string): string {
+  const r = board.requires.find((x) => x.command === command);
+  if (r?.debian.length) return `Debian/Ubuntu: apt-get install ${r.debian.join(' ')}, or kit setup as root`;
+  return r?.install ?? `install ${command} and put it on PATH; kit doctor ${board.name} says what the board needs`;
 }
 
 /** RAM a model may plan for on this board. */

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { KitError } from '../errors.js';
-import { type Board, boardPath, loadBoard } from './boards.js';
+import { type Board, boardPath, howToGet, loadBoard } from './boards.js';
 import { PACKAGE_ROOT } from './paths.js';
 
 export interface BuildOptions {
@@ -20,6 +20,8 @@ export interface BuildOptions {
   outDir: string;
   /** Extra -D defines, e.g. { KIT_BOARD_BAUD: 921600 }. */
   defines?: Record<string, string | number>;
+  /** Extra compiler flags (e.g. -fstack-usage to measure the harness). */
+  cflags?: string[];
 }
 
 export interface FirmwareBuild {
@@ -75,6 +77,7 @@ export function buildCommand(opts: BuildOptions): { board: Board; file: string; 
   const command = [
     tc.compiler,
     ...tc.cflags,
+    ...(opts.cflags ?? []),
     ...Object.entries(defines).map(([k, v]) => `-D${k}=${v}`),
     ...INCLUDE_DIRS.map((d) => `-I${join(FIRMWARE, d)}`),
     `-I${modelDir}`,
@@ -100,7 +103,7 @@ export async function buildFirmware(opts: BuildOptions): Promise<FirmwareBuild> 
       if (!err) return done();
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
         return fail(
-          new KitError('toolchain-missing', 'device', `${command[0]} not found (needed for ${board.name})`, 'run .ci/setup, or install it from your package manager'),
+          new KitError('toolchain-missing', 'device', `${command[0]} not found (needed for ${board.name})`, howToGet(board, command[0])),
         );
       }
       const first = stderr

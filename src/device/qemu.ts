@@ -1,7 +1,7 @@
 /** Runs firmware built for an emulated board in qemu-system-arm, its UART on a pty. */
 import { existsSync } from 'node:fs';
 import { KitError } from '../errors.js';
-import { type Board, loadBoard } from './boards.js';
+import { type Board, howToGet, loadBoard } from './boards.js';
 import { type PtyProcess, spawnPty } from './spawn-pty.js';
 
 export interface EmulatorOptions {
@@ -44,7 +44,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<EmulatedDevi
     args: ['-M', board.flash.machine, '-nographic', '-monitor', 'stdio', '-serial', 'pty', '-icount', `shift=${shift}`, '-kernel', opts.firmware],
     announce: /char device redirected to (\/dev\/\S+)/,
     timeoutMs: opts.timeoutMs ?? 10_000,
-    missingHint: 'run .ci/setup, or apt-get install qemu-system-arm',
+    missingHint: howToGet(board, qemu),
   });
   const nsPerInstruction = 2 ** shift;
   return {

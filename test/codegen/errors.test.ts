@@ -53,7 +53,7 @@ describe('budgets', () => {
     const outDir = join(tmpDir('too-large'), 'out');
     await assert.rejects(
       generateC({ graph: resnetSeed(), board: 'esp32', outDir, modelName: 'resnet_seed' }),
-      kitError('model-too-large', /resnet_seed does not fit esp32: flash: 10,[\d,]+ bytes needed \(weights 10,[\d,]+ \+ code [\d,]+ \(estimate\) \+ harness [\d,]+\) but esp32 has 4,194,304/),
+      kitError('model-too-large', /resnet_seed does not fit esp32: flash: 10,[\d,]+ bytes needed \(weights 10,[\d,]+ \+ code [\d,]+ \(estimate\) \+ harness [\d,]+ \(allowance\)\) but esp32 has 4,194,304/),
     );
     assert.ok(!existsSync(outDir), 'nothing written');
     assert.throws(
@@ -74,9 +74,9 @@ describe('budgets', () => {
     assert.equal(p.placement.arenaSection, undefined);
     assert.ok(p.layers.every((l) => l.arrays.every((a) => a.section === undefined)), 'weights stay in flash (.rodata, memory-mapped by ESP-IDF)');
     const report = renderCodegenReport(p, p.sizes, 'out');
-    assert.match(report, /^flash: weights 10,682,585 \(exact\) \+ code 10,914 \(estimate: no toolchain\) \+ harness 4,096 \(estimate\) = 10,697,595 B of 16,777,216 \(63\.8%\)$/m);
+    assert.match(report, /^flash: weights 10,682,585 \(exact\) \+ code 10,914 \(estimate: no toolchain\) \+ harness 4,096 \(allowance\) = 10,697,595 B of 16,777,216 \(63\.8%\)$/m);
     assert.match(report, /^ {2}\(weights stay in flash, memory-mapped through the MMU and read through the data cache/m);
-    assert.match(report, /^RAM: arena 196,608 \+ scratch 9,216 \+ harness buffers 3,161 \+ stack 704 \(estimate\) = 209,689 B of 262,144 \(80\.0%\)$/m);
+    assert.match(report, /^RAM: arena 196,608 \+ scratch 9,216 \+ harness 3,161 \(allowance\) \+ stack 704 \(model estimate, harness allowance\) = 209,689 B of 262,144 \(80\.0%\)$/m);
     assert.doesNotMatch(report, /psram|DOES NOT FIT/);
     const refused = (() => {
       try {
@@ -88,8 +88,8 @@ describe('budgets', () => {
     })();
     assert.equal(
       refused,
-      'resnet_seed does not fit esp32: flash: 10,697,595 bytes needed (weights 10,682,585 + code 10,914 (estimate) + harness 4,096) but esp32 has 4,194,304; ' +
-        'RAM: 209,689 bytes needed (arena 196,608 + scratch 9,216 + harness 3,161 + stack 704) but esp32 leaves 131,072 for a model',
+      'resnet_seed does not fit esp32: flash: 10,697,595 bytes needed (weights 10,682,585 + code 10,914 (estimate) + harness 4,096 (allowance)) but esp32 has 4,194,304; ' +
+        'RAM: 209,689 bytes needed (arena 196,608 + scratch 9,216 + harness 3,161 (allowance) + stack 704) but esp32 leaves 131,072 for a model',
     );
 
     // The ESP-IDF project kit flash writes for it: 16 MB flash, octal 8 MB PSRAM, an app partition that holds the model.
@@ -156,7 +156,7 @@ describe('budgets', () => {
 
   test('RAM that does not fit and no region to spill to: refused with the RAM numbers', () => {
     const board = { ...loadBoard('esp32'), name: 'tiny-ram', memory: { flash: { bytes: 1 << 20 }, ram: { bytes: 1024 }, regions: [] } };
-    assert.throws(() => prepareCodegen(small(), board), kitError('model-too-large', /RAM: [\d,]+ bytes needed \(arena [\d,]+ \+ scratch [\d,]+ \+ harness [\d,]+ \+ stack [\d,]+\) but tiny-ram leaves 1,024/));
+    assert.throws(() => prepareCodegen(small(), board), kitError('model-too-large', /RAM: [\d,]+ bytes needed \(arena [\d,]+ \+ scratch [\d,]+ \+ harness [\d,]+ \(allowance\) \+ stack [\d,]+\) but tiny-ram leaves 1,024/));
   });
 });
 

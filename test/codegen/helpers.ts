@@ -24,11 +24,8 @@ export function tmpDir(tag: string): string {
   return dir;
 }
 
-/** The reason to skip when a command is missing, else false. */
-export function missing(...commands: string[]): string | false {
-  const gone = commands.filter((c) => spawnSync('sh', ['-c', `command -v ${c}`]).status !== 0);
-  return gone.length ? `needs ${gone.join(', ')}` : false;
-}
+/** The reason to skip when a command is missing (an error under KIT_REQUIRE_TOOLS=1): test/tools.ts. */
+export { missing } from '../tools.js';
 
 export { kitError } from '../kit-error.js';
 

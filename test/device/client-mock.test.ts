@@ -28,6 +28,7 @@ async function runAll(client: DeviceClient, images: Uint8Array[]): Promise<Infer
 
 test('client: handshake reads HELLO; pipelined results come back matched to their images', async () => {
   const { mock, client } = await connect({ latencyMs: 2 });
+  const handshakeRequests = client.stats.sent;
   assert.equal(client.info.board, 'mock');
   assert.equal(client.info.inputBytes, 3072);
   assert.equal(client.info.outputSigned, true);
@@ -36,7 +37,7 @@ test('client: handshake reads HELLO; pipelined results come back matched to thei
   assert.ok(results.every((r) => r.attempts === 1));
   assert.equal(mock.log.inferWrites, 24);
   assert.equal(mock.log.inferAnswered, 24);
-  assert.deepEqual(client.stats, { sent: client.stats.sent, retries: 0, resets: 0, badFrames: 0, deviceErrors: 0, timeouts: 0, stale: 0 });
+  assert.deepEqual(client.stats, { sent: handshakeRequests + 24, retries: 0, resets: 0, badFrames: 0, deviceErrors: 0, timeouts: 0, stale: 0 }, 'one request per image');
   await client.close();
 });
 
@@ -87,12 +88,12 @@ test('client: an INFER lost without a trace is re-sent once a later reply shows 
 });
 
 test('client: the last INFER lost without a trace is re-sent after replyTimeoutMs', async () => {
-  const { client } = await connect({ faults: { dropInfer: [0] } });
-  const t0 = Date.now();
+  const { mock, client } = await connect({ faults: { dropInfer: [0] } });
   const [r] = await runAll(client, standinImages(1));
   assert.equal(r.attempts, 2);
+  // Nothing else could prompt the re-send: no other reply came, so it was the reply timeout.
   assert.equal(client.stats.timeouts, 1);
-  assert.ok(Date.now() - t0 >= 150);
+  assert.equal(mock.log.inferWrites, 2);
   await client.close();
 });
 
@@ -117,9 +118,8 @@ test('client: a device that answers nothing is a one-line KitError naming the po
 test('client: a line that drops during the handshake fails connect at once; a foreign protocol version is named', async () => {
   const mock = new MockTransport({ model: standinLogits, faults: { silent: true } });
   setTimeout(() => mock.unplug(), 20);
-  const t0 = Date.now();
+  // port-closed, not device-silent: connect gave up when the line dropped, not at the HELLO timeout.
   await assert.rejects(DeviceClient.connect(mock, { ...FAST, helloTimeoutMs: 5000 }), kitError('port-closed', /\/dev\/mock0/));
-  assert.ok(Date.now() - t0 < 1000);
 
   const future = new MockTransport({ model: standinLogits, info: { protocolVersion: 2 } });
   await assert.rejects(DeviceClient.connect(future, FAST), kitError('protocol-mismatch', /protocol version 2, this kit speaks 1/));

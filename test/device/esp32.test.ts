@@ -22,6 +22,7 @@ import { espIdfDir, writeEspIdfProject } from '../../src/device/esp-idf/project.
 import { quantizeModel } from '../../src/quantize/index.js';
 import { kitError, missing, tmpDir } from './helpers.js';
 import { STANDIN_DIR } from './standin-model.js';
+import { unavailable } from '../tools.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const XTENSA = 'xtensa-lx106-elf-gcc';
@@ -223,7 +224,7 @@ describe('esp32: the ESP-IDF project', () => {
   });
 
   describe('Xtensa', () => {
-    const reason = missing(XTENSA) || (libcReason() ?? false);
+    const reason = missing(XTENSA) || unavailable(libcReason());
     const out = tmpDir('esp32-xtensa');
 
     test('harness + protocol + the generated ResNet-8 compile for Xtensa with -std=c99 -Wall -Wextra -Werror', { skip: reason }, () => {

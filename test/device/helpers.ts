@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,10 +11,7 @@ export function tmpDir(tag: string): string {
 
 export { kitError } from '../kit-error.js';
 
-/** The reason to skip when a command is missing, else false. */
-export function missing(...commands: string[]): string | false {
-  const gone = commands.filter((c) => spawnSync('sh', ['-c', `command -v ${c}`]).status !== 0);
-  return gone.length ? `needs ${gone.join(', ')} (run .ci/setup)` : false;
-}
+/** The reason to skip when a command is missing (an error under KIT_REQUIRE_TOOLS=1): test/tools.ts. */
+export { missing } from '../tools.js';
 
 export const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { VerifyReport } from '../../src/device/verify/verify.js';
+import { missing } from '../tools.js';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -28,9 +29,7 @@ function kit(...args: string[]) {
   });
 }
 
-const haveQemu = await run('qemu-system-arm', ['--version']).then(() => true, () => false);
-const haveArmGcc = await run('arm-none-eabi-gcc', ['--version']).then(() => true, () => false);
-const skip = haveQemu && haveArmGcc ? false : 'needs qemu-system-arm and arm-none-eabi-gcc (bash .ci/setup installs them)';
+const skip = missing('qemu-system-arm', 'arm-none-eabi-gcc');
 
 for (const [scheme, samples] of [['int8', 200], ['uint8', 50]] as const) {
   test(`${scheme}: the emulated Cortex-M4 reproduces the host integer reference on ${samples} CIFAR-10 test images`, { skip, timeout: 600_000 }, async () => {

@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { codegen, FORMATS, libraryName, type ProjectFormat } from '../../codegen/index.js';
 import { writeCodegenManifest } from '../../codegen/codegen-manifest.js';
+import { examples, jsonOption, output, type JsonFlag } from '../output.js';
 import { runCommand } from '../run-command.js';
 
 export function registerCodegen(program: Command): void {
@@ -15,11 +16,15 @@ export function registerCodegen(program: Command): void {
         .choices([...FORMATS])
         .default('c'),
     )
+    .addOption(jsonOption())
+    .addHelpText('after', examples('kit codegen runs/resnet8/int8 --board qemu-cortex-m4', 'kit codegen runs/resnet8/int8 --board esp32 --format esp-idf-component', 'kit codegen runs/resnet8/int8 --board esp32 --json | jq .ram'))
     .action(
-      runCommand(async (quantizedDir: string, flags: { board: string; out?: string; format: ProjectFormat }) => {
+      runCommand(async (quantizedDir: string, flags: { board: string; out?: string; format: ProjectFormat } & JsonFlag) => {
+        const out = output(flags);
         const base = quantizedDir.replace(/\/+$/, '');
         const outDir = flags.out ?? (flags.format === 'c' ? `${base}/c-${flags.board}` : `${base}/${flags.format}-${flags.board}`);
         const result = await codegen({ quantizedDir, board: flags.board, outDir, format: flags.format });
+        const figures = result.figures();
         writeCodegenManifest(outDir, {
           board: result.sizes.board,
           quantizedDir,
@@ -28,9 +33,11 @@ export function registerCodegen(program: Command): void {
           flashBytes: result.sizes.flash.total,
           ramBytes: result.sizes.ram.total,
           layout: flags.format,
+          figures,
         });
-        process.stdout.write(`${result.report()}\n`);
-        process.stdout.write(`${NEXT[flags.format](outDir, libraryName(result.generated.modelName))}\n`);
+        out.text(result.report());
+        out.text(NEXT[flags.format](outDir, libraryName(result.generated.modelName)));
+        out.result({ out: outDir, format: flags.format, ...figures });
       }),
     );
 }

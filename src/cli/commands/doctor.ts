@@ -1,50 +1,43 @@
 import type { Command } from 'commander';
-import { spawnSync } from 'node:child_process';
-import { knownBoards, loadBoard, type Board } from '../../device/boards.js';
+import { checkBoards, checkTraining } from '../../doctor/checks.js';
+import { knownBoards } from '../../device/boards.js';
 import { optionalImport } from '../../util/optional-import.js';
+import { examples, jsonOption, output, paint, type JsonFlag } from '../output.js';
 import { runCommand } from '../run-command.js';
-
-/** First line of `<tool> --version`, or undefined when the tool is not on PATH. */
-function toolVersion(tool: string): string | undefined {
-  const r = spawnSync(tool, ['--version'], { encoding: 'utf8', timeout: 10_000 });
-  if (r.error || r.status !== 0) return undefined;
-  return (r.stdout || r.stderr).split('\n')[0].trim();
-}
-
-function needs(board: Board): string[] {
-  const tools = [board.toolchain.compiler];
-  if (board.flash.method === 'qemu') tools.push('qemu-system-arm');
-  if (board.flash.method === 'esptool') tools.push('idf.py');
-  return tools;
-}
-
 
 export function registerDoctor(program: Command): void {
   program
     .command('doctor')
-    .description('say what is installed for training and for each board, and what is missing')
+    .description('say what is installed for training and for each board, what is missing and how to get it; exits 1 when a named board cannot be used')
+    .argument('[boards...]', `boards to check (default: all of ${knownBoards().join(', ')})`)
+    .addOption(jsonOption())
+    .addHelpText('after', examples('kit doctor', 'kit doctor qemu-cortex-m4 && kit flash runs/resnet8/int8/c-qemu-cortex-m4', 'kit doctor --json | jq ".boards[] | select(.usable)"'))
     .action(
-      runCommand(async () => {
-        const out = (s: string) => process.stdout.write(`${s}\n`);
-        out('training backends');
-        out(`  tfjs-node-gpu   ${(await optionalImport('@tensorflow/tfjs-node-gpu')) ? 'installed' : 'not installed (optional: GPU training)'}`);
-        out(`  tfjs-node       ${(await optionalImport('@tensorflow/tfjs-node')) ? 'installed' : 'not installed (optional)'}`);
-        out('  wasm            always available');
-        out('serial');
-        out(`  serialport      ${(await optionalImport('serialport')) ? 'loads' : 'MISSING: run npm install'}`);
-        let missing = 0;
-        out('boards');
-        for (const name of knownBoards()) {
-          const board = loadBoard(name);
-          const parts = needs(board).map((tool) => {
-            const v = toolVersion(tool);
-            if (!v) missing++;
-            return v ? `${tool} ok` : `${tool} MISSING`;
-          });
-          const buildable = board.flash.method === 'esptool' ? ' (kit flash --port builds and flashes it with ESP-IDF)' : '';
-          out(`  ${name.padEnd(15)} ${parts.join(', ')}${buildable}`);
+      runCommand(async (names: string[], flags: JsonFlag) => {
+        const out = output(flags);
+        const ok = (s: string) => paint('green', s);
+        const bad = (s: string) => paint('red', s);
+        const training = await checkTraining();
+        const serialport = await optionalImport('serialport');
+        const boards = checkBoards(names.length ? names : undefined);
+
+        out.text('training');
+        out.text(`  native kernels   ${training.native.ok ? ok('ok') : bad('MISSING')}: ${training.native.detail}`);
+        out.text(`  OpenBLAS         ${training.openblas.ok ? ok('ok') : bad('MISSING')}: ${training.openblas.detail}`);
+        for (const p of training.optional) out.text(`  ${p.package.padEnd(26)} ${p.installed ? ok('installed') : 'not installed'} (optional, ${p.for}; npm install ${p.package})`);
+        out.text('  wasm             always available');
+        out.text(`serial: serialport ${serialport ? ok('loads') : bad('MISSING: run npm install')}`);
+        out.text('boards');
+        for (const b of boards) {
+          out.text(`  ${b.board.padEnd(15)} ${b.usable ? ok('ready') : bad('NOT USABLE')}`);
+          for (const t of b.tools) {
+            const state = t.path ? ok('ok') : t.optional ? paint('yellow', 'missing (optional)') : bad('MISSING');
+            out.text(`    ${t.command.padEnd(24)} ${state}  ${t.for}${t.howToGet ? `; ${t.howToGet}` : ''}`);
+          }
         }
-        if (missing) out('install the emulated board\'s tools on Debian/Ubuntu with: bash .ci/setup');
+        out.result({ training, serialport, boards });
+        // Named boards are a question ("can I use these?"): the exit code answers it.
+        if (names.length && boards.some((b) => !b.usable)) return 1;
       }),
     );
 }

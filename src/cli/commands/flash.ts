@@ -6,6 +6,7 @@ import { KitError } from '../../errors.js';
 import { loadBoard } from '../../device/boards.js';
 import { buildFirmware } from '../../device/build.js';
 import { flashWithEspIdf } from '../../device/esp-idf/flash.js';
+import { examples, jsonOption, output, type JsonFlag } from '../output.js';
 import { runCommand } from '../run-command.js';
 
 /** Where kit flash puts the firmware of a generated project; kit verify looks there. */
@@ -20,8 +21,11 @@ export function registerFlash(program: Command): void {
     .argument('<project>', 'a C project written by kit codegen')
     .option('-p, --port <path>', 'serial port of a real board (esp32, esp32s3, ...), e.g. /dev/ttyUSB0')
     .option('--image <dir>', 'ESP32 boards: flash this ESP-IDF build folder (flasher_args.json) over serial with esptool-js, without ESP-IDF')
+    .addOption(jsonOption())
+    .addHelpText('after', examples('kit flash runs/resnet8/int8/c-qemu-cortex-m4', 'kit flash runs/resnet8/int8/c-esp32 --port /dev/ttyUSB0'))
     .action(
-      runCommand(async (project: string, flags: { port?: string; image?: string }) => {
+      runCommand(async (project: string, flags: { port?: string; image?: string } & JsonFlag) => {
+        const out = output(flags);
         const manifest = readCodegenManifest(project);
         const format = manifest.layout ?? 'c';
         if (!FLASHABLE_FORMATS.includes(format)) {
@@ -31,16 +35,18 @@ export function registerFlash(program: Command): void {
         const board = loadBoard(manifest.board);
         if (board.flash.method === 'esptool') {
           // ESP-IDF builds it (src/device/esp-idf/): kit writes the project and runs idf.py.
-          await flashWithEspIdf({ project, board, manifest, port: flags.port, image: flags.image, log: (line) => process.stdout.write(`${line}\n`) });
-          process.stdout.write(`flashed ${board.name} on ${flags.port}: next, kit verify ${project} --port ${flags.port}\n`);
+          await flashWithEspIdf({ project, board, manifest, port: flags.port, image: flags.image, log: (line) => (out.json ? process.stderr.write(`${line}\n`) : out.text(line)) });
+          out.text(`flashed ${board.name} on ${flags.port}: next, kit verify ${project} --port ${flags.port}`);
+          out.result({ board: board.name, method: board.flash.method, port: flags.port, image: flags.image ?? null, project });
           return;
         }
         const build = await buildFirmware({ board, modelDir: project, outDir: firmwareDir(project) });
-        process.stdout.write(`built ${build.file} for ${board.name}\n`);
+        out.text(`built ${build.file} for ${board.name}`);
         if (board.flash.method === 'qemu' || board.flash.method === 'native') {
           // Nothing to write to: kit verify starts the emulator (or the host process) on this image.
-          process.stdout.write(`${board.name} runs in ${board.flash.method === 'qemu' ? 'QEMU' : 'a local process'}: next, kit verify ${project}\n`);
+          out.text(`${board.name} runs in ${board.flash.method === 'qemu' ? 'QEMU' : 'a local process'}: next, kit verify ${project}`);
         }
+        out.result({ board: board.name, method: board.flash.method, firmware: build.file, project });
       }),
     );
 }

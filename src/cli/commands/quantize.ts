@@ -6,6 +6,7 @@ import { KitError } from '../../errors.js';
 import { CALIBRATION_METHODS, SCHEME_NAMES, quantizeModel, renderReport, saveQuantized, type CalibrationMethod } from '../../quantize/index.js';
 import { parseNumber, parsePositiveInt } from '../parse.js';
 import { phaseProgress } from '../progress-bar.js';
+import { examples, jsonOption, output, type JsonFlag } from '../output.js';
 import { runCommand } from '../run-command.js';
 
 interface QuantizeFlags {
@@ -18,6 +19,7 @@ interface QuantizeFlags {
   eval?: number;
   out?: string;
   seed: number;
+  json?: boolean;
 }
 
 export function registerQuantize(program: Command): void {
@@ -34,8 +36,11 @@ export function registerQuantize(program: Command): void {
     .option('--eval <n>', 'test images for the float vs integer report (default: the whole test set; run on every core, or on $KIT_EVAL_THREADS threads)', parsePositiveInt)
     .option('-o, --out <dir>', 'output folder (default <model>/<scheme>)')
     .option('--seed <n>', 'seed for the calibration and evaluation samples', parsePositiveInt, 1)
+    .addOption(jsonOption())
+    .addHelpText('after', examples('kit quantize runs/resnet8 --scheme int8 --data data --calib 1000', 'kit quantize runs/resnet8 --scheme int8 --eval 1000 --json > quant.json'))
     .action(
       runCommand(async (modelDir: string, flags: QuantizeFlags) => {
+        const out = output(flags);
         if (!(CALIBRATION_METHODS as readonly string[]).includes(flags.method)) {
           throw new KitError('bad-option', 'cli', `unknown calibration method '${flags.method}'`, `choose one of: ${CALIBRATION_METHODS.join(', ')}`);
         }
@@ -53,10 +58,11 @@ export function registerQuantize(program: Command): void {
           evalSet: { images: evalSet.images, labels: evalSet.labels, count: evalSet.count },
           onProgress: (p) => progress.update(p.phase, p.done, p.total),
         }).finally(() => progress.stop());
-        const out = flags.out ?? join(modelDir, flags.scheme);
-        await saveQuantized(out, result);
-        process.stdout.write(`${renderReport(result.report)}\n`);
-        process.stdout.write(`quantized model written to ${out} (report.json has these figures)\n`);
+        const outDir = flags.out ?? join(modelDir, flags.scheme);
+        await saveQuantized(outDir, result);
+        out.text(renderReport(result.report));
+        out.text(`quantized model written to ${outDir} (report.json has these figures)`);
+        out.result({ out: outDir, report: result.report });
       }),
     );
 }

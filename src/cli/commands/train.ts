@@ -3,6 +3,7 @@ import { KitError } from '../../errors.js';
 import { MODELS } from '../../models/registry.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../../train/backend/select-backend.js';
 import { train } from '../../train/train.js';
+import { examples, jsonOption, output } from '../output.js';
 import { runCommand } from '../run-command.js';
 import { createTrainReporter } from '../train-progress.js';
 import { parseNumber, parsePositiveInt } from '../parse.js';
@@ -20,6 +21,7 @@ interface TrainFlags {
   val: number;
   limitTrain?: number;
   limitTest?: number;
+  json?: boolean;
 }
 
 export function registerTrain(program: Command): void {
@@ -38,8 +40,11 @@ export function registerTrain(program: Command): void {
     .option('--resume', 'continue the run in --out from its last checkpoint')
     .option('--limit-train <n>', 'use only the first N training images (smoke runs)', parsePositiveInt)
     .option('--limit-test <n>', 'use only the first N test images', parsePositiveInt)
+    .addOption(jsonOption())
+    .addHelpText('after', examples('kit train --model resnet8 --data data --out runs/resnet8', 'kit train --model resnet8 --out runs/resnet8 --resume'))
     .action(
       runCommand(async (flags: TrainFlags) => {
+        const out = output(flags);
         if (!BACKEND_CHOICES.includes(flags.backend as BackendChoice)) {
           throw new KitError('bad-option', 'cli', `unknown backend '${flags.backend}'`, `choose one of: ${BACKEND_CHOICES.join(', ')}`);
         }
@@ -73,6 +78,8 @@ export function registerTrain(program: Command): void {
             signal: controller.signal,
             onEvent: createTrainReporter(),
           });
+          // The progress and the summary went to stderr; stdout holds only the --json document.
+          out.result({ completed: result.completed, out: flags.out ?? `runs/${flags.model}`, manifest: result.manifest ?? null });
           return result.completed ? 0 : 130;
         } finally {
           process.off('SIGINT', onSigint);

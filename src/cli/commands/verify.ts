@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { readCodegenManifest } from '../../codegen/codegen-manifest.js';
 import { loadDataset } from '../../data/load-dataset.js';
 import { sampleImages } from '../../data/sample.js';
@@ -11,6 +11,9 @@ import { loadFloatGraph, loadQuantized } from '../../quantize/index.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { parseNumber, parsePositiveInt } from '../parse.js';
 import { phaseProgress } from '../progress-bar.js';
+import { pickImages, MISCLASSIFIED_PNG, writeImageStrip } from '../../report/thumbnails.js';
+import { writeHtmlReport } from '../../report/write.js';
+import { examples, jsonOption, output } from '../output.js';
 import { runCommand } from '../run-command.js';
 import { firmwareDir } from './flash.js';
 import { randomInputs } from '../../device/verify/random-inputs.js';
@@ -29,6 +32,7 @@ interface VerifyFlags {
   random?: number;
   inputs?: string;
   labels?: string;
+  json?: boolean;
 }
 
 export function registerVerify(program: Command): void {
@@ -47,9 +51,12 @@ export function registerVerify(program: Command): void {
     .option('-j, --jobs <n>', 'emulator instances to shard the images across', parsePositiveInt, 1)
     .option('--seed <n>', 'seed for the sample', parsePositiveInt, 1)
     .option('--min-agreement <pct>', 'exit non-zero when bit-exact agreement is below this', parseNumber, 100)
-    .option('--report <file>', 'JSON report (default <project>/verify-report.json)')
+    .option('--report <file>', 'JSON report (default <project>/verify-report.json); the HTML report goes beside it')
+    .addOption(jsonOption())
+    .addHelpText('after', examples('kit verify runs/resnet8/int8/c-qemu-cortex-m4 --data data --samples 1000 --jobs 2', 'kit verify runs/resnet8/int8/c-esp32 --port /dev/ttyUSB0 --all --json > verify.json'))
     .action(
       runCommand(async (project: string, flags: VerifyFlags) => {
+        const out = output(flags);
         const manifest = readCodegenManifest(project);
         const board = loadBoard(manifest.board);
         const { graph } = await loadQuantized(manifest.quantizedDir);
@@ -65,7 +72,12 @@ export function registerVerify(program: Command): void {
         };
         process.once('SIGINT', onSigint);
         const progress = phaseProgress();
-        const save = (r: VerifyReport) => writeFileAtomic(reportFile, JSON.stringify(r, null, 2) + '\n');
+        const htmlFile = reportFile.replace(/\.json$/, '') + '.html';
+        const save = (r: VerifyReport) => {
+          writeFileAtomic(reportFile, JSON.stringify(r, null, 2) + '\n');
+          writeImageStrip(join(dirname(reportFile), MISCLASSIFIED_PNG), pickImages(set.images, r.misclassified.map((m) => m.index)));
+          writeHtmlReport(project, htmlFile, { verifyFile: reportFile });
+        };
         let report: VerifyReport;
         try {
           report = await verifyOnDevice({
@@ -93,7 +105,8 @@ export function registerVerify(program: Command): void {
           process.off('SIGINT', onSigint);
         }
         save(report);
-        process.stdout.write(`${renderVerifyReport(report)}\nreport written to ${reportFile}\n`);
+        out.text(`${renderVerifyReport(report)}\nreport written to ${reportFile} and ${htmlFile}`);
+        out.result(report);
         const agreementPct = 100 * report.agreement.bitExact;
         if (!report.complete) return 130;
         if (agreementPct < flags.minAgreement) {

@@ -5,7 +5,7 @@ import { KIT_VERSION } from '../../version.js';
 import type { Board } from '../boards.js';
 import { openDevices, type OpenDevice } from './devices.js';
 import { hostReferenceParallel } from './reference.js';
-import { percentile } from './stats.js';
+import { histogram, percentile } from './stats.js';
 import { tfliteDivergence, type Divergence } from '../../quantize/tflite-divergence.js';
 
 export interface VerifyOptions {
@@ -56,6 +56,10 @@ export interface VerifyReport {
   /** Fractions of the verified images: identical logit bytes, and same top-1 class. */
   agreement: { bitExact: number; class: number };
   mismatches: Mismatch[];
+  /** On the device: confusion[label][predicted class], over the answered images. */
+  confusion: number[][];
+  /** The first images the device got wrong (index into the verified sample), for the HTML report's thumbnails. */
+  misclassified: { index: number; label: number; predicted: number }[];
   latency: {
     tickHz: number;
     clockHz: number;
@@ -67,6 +71,8 @@ export interface VerifyReport {
     p90Cycles: number | null;
     medianInstructions: number | null;
     p90Instructions: number | null;
+    /** Per-image latency distribution, in instructions when emulated, else in milliseconds. */
+    histogram: { unit: 'instructions' | 'ms'; edges: number[]; counts: number[] };
   };
   link: { retries: number; resets: number; badFrames: number; timeouts: number };
   /** Where desktop TFLite (XNNPACK's requantization) would part from the board, on the first inputs. */
@@ -76,6 +82,7 @@ export interface VerifyReport {
 }
 
 const MAX_MISMATCHES = 20;
+const MAX_MISCLASSIFIED = 48;
 
 /**
  * Streams a labelled image set through one or more devices and compares every answer with the
@@ -186,6 +193,14 @@ export async function verifyOnDevice(opts: VerifyOptions): Promise<VerifyReport>
   const medianTicks = percentile(ticks, 50);
   const p90Ticks = percentile(ticks, 90);
   const emulated = instructions.length > 0 && instructions.length === ticks.length && info.clockHz > 0;
+  const classes = ref.outputBytes;
+  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  const misclassified: VerifyReport['misclassified'] = [];
+  for (let i = 0; i < set.count; i++) {
+    if (!answered[i] || set.labels[i] >= classes || deviceClass[i] >= classes) continue;
+    confusion[set.labels[i]][deviceClass[i]]++;
+    if (deviceClass[i] !== set.labels[i] && misclassified.length < MAX_MISCLASSIFIED) misclassified.push({ index: i, label: set.labels[i], predicted: deviceClass[i] });
+  }
   const report: VerifyReport = {
     kitVersion: KIT_VERSION,
     board: opts.board.name,
@@ -199,6 +214,8 @@ export async function verifyOnDevice(opts: VerifyOptions): Promise<VerifyReport>
       : { hostFloat: ref.floatClass ? frac(floatCorrect) : null, hostInteger: frac(hostCorrect), device: frac(deviceCorrect) },
     agreement: { bitExact: frac(bitExact), class: frac(classAgree) },
     mismatches,
+    confusion,
+    misclassified,
     latency: emulated
       ? {
           // Under QEMU -icount the tick counter runs on virtual time; instructions are the exact
@@ -213,6 +230,7 @@ export async function verifyOnDevice(opts: VerifyOptions): Promise<VerifyReport>
           p90Cycles: null,
           medianInstructions: percentile(instructions, 50),
           p90Instructions: percentile(instructions, 90),
+          histogram: { unit: 'instructions', ...histogram(instructions) },
         }
       : {
           tickHz: info.tickHz,
@@ -225,6 +243,7 @@ export async function verifyOnDevice(opts: VerifyOptions): Promise<VerifyReport>
           p90Cycles: cyclesPerTick ? p90Ticks * cyclesPerTick : null,
           medianInstructions: null,
           p90Instructions: null,
+          histogram: { unit: 'ms', ...histogram(ticks.map((t) => (t / info.tickHz) * 1000)) },
         },
     link: {
       retries: stats.reduce((s, x) => s + x.retries, 0),
