@@ -68,7 +68,7 @@ export function buildSections(s: ReportSources, t: Templates): Section[] {
       : { id: 'misclassified', heading: 'Misclassified on the device', absent: v ? 'the device classified every verified image correctly' : 'not verified on a device yet: run kit verify' },
   );
 
-  const sqnr = q?.layers.filter((l) => l.sqnrDb !== null) ?? [];
+  const sqnr = q?.layers?.filter((l) => l.sqnrDb !== null) ?? [];
   sections.push(
     sqnr.length
       ? {
