@@ -1,5 +1,5 @@
 /** The stage of the pipeline an error comes from, so the CLI can say where things went wrong. */
-export type Stage = 'cli' | 'data' | 'model' | 'train' | 'quantize' | 'codegen' | 'device';
+export type Stage = 'cli' | 'data' | 'model' | 'train' | 'quantize' | 'import' | 'codegen' | 'device';
 
 /**
  * The one error type library code throws for problems a user can fix. `message` names the

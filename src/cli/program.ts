@@ -5,6 +5,7 @@ import { examples } from './output.js';
 import { registerCodegen } from './commands/codegen.js';
 import { registerData } from './commands/data.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerExport } from './commands/export.js';
 import { registerImport } from './commands/import.js';
 import { registerModels } from './commands/models.js';
 import { registerQuantize } from './commands/quantize.js';
@@ -28,6 +29,7 @@ export function createProgram(): Command {
   registerTrain(program);
   registerImport(program);
   registerQuantize(program);
+  registerExport(program);
   registerCodegen(program);
   registerFlash(program);
   registerVerify(program);

@@ -14,7 +14,7 @@ import { aliasingOps, getOp } from '../ops/registry.js';
 import { loadQuantized } from '../quantize/artefact.js';
 import { modelSubdir, type ProjectFormat, renderFormat } from './formats.js';
 import { lowerGraph, type LoweredLayer } from './lower/index.js';
-import { type MemoryPlan, planMemory } from './memory-plan.js';
+import { inputInArena, type MemoryPlan, planMemory } from './memory-plan.js';
 import { modelHash } from './model-hash.js';
 import { render } from './render.js';
 import type { HarnessSizes } from './harness-size.js';
@@ -135,6 +135,7 @@ export function prepareCodegen(
   const plan = planMemory(graph, {
     aliasOps: options.aliasReshape === false ? new Set() : aliasingOps(),
     scratch: (i) => layers[i].scratchBytes,
+    planInput: inputInArena(graph),
   });
   const io = ioBytes(graph);
   const code = options.code ?? codeSizes(layers, kernelNames);

@@ -156,6 +156,17 @@ export interface PlanOptions {
   /** Scratch bytes each node's kernel needs (default none). */
   scratch?: (nodeIndex: number) => number;
   alignment?: number;
+  /**
+   * Plan the graph input as an arena buffer too (the model copies it in first): for models whose
+   * first layers read the input tensor itself rather than through the pixel lookup table, so that
+   * kernels read it aligned, never from the caller's receive buffer.
+   */
+  planInput?: boolean;
+}
+
+/** True when a node other than normalize_input reads the graph input (imported models). */
+export function inputInArena(graph: Graph): boolean {
+  return graph.nodes.some((n) => n.op !== 'normalize_input' && n.inputs.some((id) => graph.inputs.includes(id)));
 }
 
 /**
@@ -165,7 +176,7 @@ export interface PlanOptions {
 export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan {
   const alignment = options.alignment ?? ARENA_ALIGNMENT;
   const aliasOps = options.aliasOps ?? aliasingOps();
-  const external = new Set(graph.inputs);
+  const external = new Set(options.planInput ? [] : graph.inputs);
   // Alias groups: a tensor stored in its root's bytes.
   const root = new Map<string, string>();
   const rootOf = (id: string): string => {
@@ -175,6 +186,13 @@ export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan 
   };
   const groups = new Map<string, Interval & { bytes: number; aliases: string[] }>();
   const lastNode = graph.nodes.length - 1;
+  if (options.planInput) {
+    for (const id of graph.inputs) {
+      const t = graph.tensors[id];
+      const bytes = numElements(t.shape) * dtypeBytes(t.dtype);
+      groups.set(id, { id, bytes, size: alignUp(bytes, alignment), first: 0, last: 0, aliases: [] });
+    }
+  }
   graph.nodes.forEach((node, i) => {
     const out = node.outputs[0];
     const src = node.inputs[0];

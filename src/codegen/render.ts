@@ -29,8 +29,9 @@ export function render(p: Prepared, templates: Templates): Map<string, string> {
   const input = p.graph.tensors[p.graph.inputs[0]];
   files.set('model.h', templates.render('model.h.hbs', {
     banner: head('model.h', FILE_ROLES['model.h']),
-    inputBytes: numElements(input.shape),
+    inputBytes: numElements(input.shape) * dtypeBytes(input.dtype),
     inputShape: input.shape.join('x'),
+    inputType: input.quant && !p.graph.nodes.some((n) => n.op === 'normalize_input') ? `${input.dtype} tensor (scale ${input.quant.scale[0]}, zero point ${input.quant.zeroPoint[0]})` : 'raw uint8 pixels',
     outputBytes: numElements(out.shape),
     outputType: out.dtype,
     arenaBytes: p.plan.arenaBytes,
@@ -130,6 +131,8 @@ export function render(p: Prepared, templates: Templates): Map<string, string> {
       outBytes: tensorBytes(p.graph, l.output),
     })),
     outputOffset: p.plan.offsets.get(p.graph.outputs[0])!,
+    inputOffset: p.plan.offsets.get(p.graph.inputs[0]) ?? -1,
+    copyInput: p.plan.offsets.has(p.graph.inputs[0]),
   }));
   return files;
 }
@@ -148,7 +151,7 @@ function callOf(p: Prepared, l: LoweredLayer, fn: string): string {
   const args: string[] = [];
   if (l.params) args.push(`&${l.params.name}`);
   for (const id of l.inputs) {
-    args.push(p.graph.inputs.includes(id) ? 'pixels' : `(const ${ctype(p.graph, id)} *)(arena + ${p.plan.offsets.get(id)})`);
+    args.push(!p.plan.offsets.has(id) ? 'pixels' : `(const ${ctype(p.graph, id)} *)(arena + ${p.plan.offsets.get(id)})`);
   }
   args.push(`(${ctype(p.graph, l.output)} *)(arena + ${p.plan.offsets.get(l.output)})`);
   return `${fn}(${args.join(', ')});`;
@@ -159,7 +162,7 @@ function placementNote(p: Prepared, l: LoweredLayer): string {
     const off = p.plan.offsets.get(id)!;
     return `[${off}, ${off + tensorBytes(p.graph, id)})`;
   };
-  const ins = l.inputs.map((id) => (p.graph.inputs.includes(id) ? 'pixels' : `${id} ${range(id)}`));
+  const ins = l.inputs.map((id) => (!p.plan.offsets.has(id) ? 'pixels' : `${id} ${range(id)}`));
   return `arena: ${ins.join(' + ')} -> ${l.output} ${range(l.output)}${l.scratchBytes ? `; scratch ${l.scratchBytes} B` : ''}`;
 }
 

@@ -1,11 +1,13 @@
 import { getOp } from '../ops/registry.js';
-import { nodeInputs, viewNode, type Kernel } from '../ops/op.js';
+import { nodeInputs, viewNode, type Kernel, type Requantization } from '../ops/op.js';
 import { allocate, numElements, type Graph, type TensorData } from './graph.js';
 import { validateGraph } from './validate.js';
 
 export interface InterpreterOptions {
   /** Integer graphs: use the plain int32 accumulation loop everywhere (slower; tests compare). */
   plainAccumulation?: boolean;
+  /** 'xnnpack': desktop TFLite's requantization instead of the device's (analysis only). */
+  requantization?: Requantization;
 }
 
 /**
@@ -35,7 +37,7 @@ export class Interpreter {
       const view = viewNode(graph, op, node);
       const { acts } = nodeInputs(op, node.inputs);
       const kernel = integer
-        ? op.int({ ...view, intParams: op.intParams.parse(node.intParams), plainAccumulation: options.plainAccumulation })
+        ? op.int({ ...view, intParams: op.intParams.parse(node.intParams), plainAccumulation: options.plainAccumulation, requantization: options.requantization })
         : op.float({
             node,
             attrs: view.attrs,

@@ -139,4 +139,14 @@ export interface IntContext<A, P> extends NodeView<A> {
   intParams: P;
   /** Force the plain int32 accumulation path even where the faster exact one applies (tests). */
   plainAccumulation?: boolean;
+  /** Whose requantization to compute (default: TFLite Micro's, what the device runs). */
+  requantization?: Requantization;
 }
+
+/**
+ * 'tflite-micro': fixed-point multipliers (gemmlowp), what kit's C and TFLite Micro compute.
+ * 'xnnpack': what desktop TFLite computes through its XNNPACK delegate, float32 scale x accumulator
+ * rounded half to even; an analysis mode for comparing with TFLite on a PC, never the device's.
+ * See src/quantize/integer-arithmetic.md.
+ */
+export type Requantization = 'tflite-micro' | 'xnnpack';

@@ -61,14 +61,14 @@ export function buildSections(s: ReportSources, t: Templates): Section[] {
     wrong.length
       ? {
           id: 'misclassified',
-          heading: `Misclassified on the device (${wrong.length === v!.images - Math.round(v!.accuracy.device * v!.images) ? `all ${wrong.length}` : `the first ${wrong.length}`})`,
+          heading: `Misclassified on the device (${wrong.length === v!.images - Math.round((v!.accuracy.device ?? 0) * v!.images) ? `all ${wrong.length}` : `the first ${wrong.length}`})`,
           thumbs: wrong.slice(0, s.thumbnails.length).map((m, k) => ({ src: s.thumbnails[k], alt: `image ${m.index}`, label: s.classes[m.label] ?? String(m.label), predicted: s.classes[m.predicted] ?? String(m.predicted) })),
           notes: s.thumbnails.length < wrong.length ? [`${wrong.length - s.thumbnails.length} thumbnails missing (verify-misclassified.png)`] : [],
         }
       : { id: 'misclassified', heading: 'Misclassified on the device', absent: v ? 'the device classified every verified image correctly' : 'not verified on a device yet: run kit verify' },
   );
 
-  const sqnr = q?.layers.filter((l) => l.sqnrDb !== null) ?? [];
+  const sqnr = q?.layers?.filter((l) => l.sqnrDb !== null) ?? [];
   sections.push(
     sqnr.length
       ? {

@@ -79,7 +79,7 @@ for (const boardName of ['qemu-xtensa', 'qemu-riscv32']) {
       assert.equal(report.images, 200);
       assert.equal(report.agreement.bitExact, 1, `mismatches: ${JSON.stringify(report.mismatches.slice(0, 2))}`);
       assert.equal(report.accuracy.device, report.accuracy.hostInteger);
-      assert.ok(report.accuracy.device >= 0.8, `on-device accuracy ${report.accuracy.device}`);
+      assert.ok((report.accuracy.device ?? 0) >= 0.8, `on-device accuracy ${report.accuracy.device}`);
       const [lo, hi] = INSTRUCTIONS[boardName];
       assert.ok(report.latency.medianInstructions! > lo && report.latency.medianInstructions! < hi, `instructions ${report.latency.medianInstructions}`);
       assert.equal(report.latency.medianInstructions, report.latency.medianTicks, 'one tick per instruction');

@@ -57,7 +57,7 @@ test('without the emulator the demo runs on the host board, says what the emulat
   assert.equal(report.images, 200);
   assert.equal(report.agreement.bitExact, 1);
   // The bundled model measured 87.0 % on the device over these 200 images (README).
-  assert.ok(report.accuracy.device >= 0.8, `on-device accuracy ${report.accuracy.device}`);
+  assert.ok(report.accuracy.device! >= 0.8, `on-device accuracy ${report.accuracy.device}`);
 });
 
 test('the HTML report renders every section in headless Chromium, offline and without console errors', { skip: existsSync(CHROMIUM) ? false : `needs ${CHROMIUM} (Debian: apt-get install chromium; kit setup installs it)`, timeout: 300_000 }, async (t) => {

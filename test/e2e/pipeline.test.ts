@@ -45,7 +45,7 @@ for (const [scheme, samples] of [['int8', 200], ['uint8', 50]] as const) {
     assert.equal(report.images, samples);
     assert.equal(report.agreement.bitExact, 1, `mismatches: ${JSON.stringify(report.mismatches.slice(0, 2))}`);
     assert.equal(report.accuracy.device, report.accuracy.hostInteger);
-    assert.ok(report.accuracy.device >= ACCURACY_FLOOR, `on-device accuracy ${report.accuracy.device}`);
+    assert.ok(report.accuracy.device! >= ACCURACY_FLOOR, `on-device accuracy ${report.accuracy.device}`);
     assert.ok(report.latency.medianInstructions! > 1e6 && report.latency.medianInstructions! < 60e6, `instructions ${report.latency.medianInstructions}`);
   });
 }

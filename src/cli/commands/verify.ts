@@ -16,6 +16,8 @@ import { writeHtmlReport } from '../../report/write.js';
 import { examples, jsonOption, output } from '../output.js';
 import { runCommand } from '../run-command.js';
 import { firmwareDir } from './flash.js';
+import { randomInputs } from '../../device/verify/random-inputs.js';
+import { npyInputs } from '../../device/verify/npy-inputs.js';
 
 interface VerifyFlags {
   port?: string;
@@ -27,6 +29,9 @@ interface VerifyFlags {
   seed: number;
   minAgreement: number;
   report?: string;
+  random?: number;
+  inputs?: string;
+  labels?: string;
   json?: boolean;
 }
 
@@ -39,6 +44,9 @@ export function registerVerify(program: Command): void {
     .option('--baud <n>', 'baud rate (default: the board\'s)', parsePositiveInt)
     .option('-n, --samples <n>', 'test images to verify (a seeded sample across classes)', parsePositiveInt, 200)
     .option('--all', 'verify the whole test set')
+    .option('--inputs <file.npy>', 'raw input tensors instead of test images: N inputs in the model\'s dtype and HWC layout')
+    .option('--labels <file.npy>', 'with --inputs: N integer labels, for accuracy')
+    .option('--random <n>', 'n seeded random inputs of the model\'s input size and type instead of test images (bit-exactness without a data set; --seed picks them)', parsePositiveInt)
     .option('-d, --data <path>', 'CIFAR-10 dataset (as for kit train)', 'data')
     .option('-j, --jobs <n>', 'emulator instances to shard the images across', parsePositiveInt, 1)
     .option('--seed <n>', 'seed for the sample', parsePositiveInt, 1)
@@ -53,7 +61,8 @@ export function registerVerify(program: Command): void {
         const board = loadBoard(manifest.board);
         const { graph } = await loadQuantized(manifest.quantizedDir);
         const floatGraph = await loadFloatGraph(manifest.quantizedDir);
-        const set = sampleImages(loadDataset(flags.data).test, flags.all ? undefined : flags.samples, flags.seed);
+        const npy = flags.inputs ? npyInputs(graph, flags.inputs, flags.labels) : undefined;
+        const set = npy?.set ?? (flags.random ? randomInputs(graph, flags.random, flags.seed) : sampleImages(loadDataset(flags.data).test, flags.all ? undefined : flags.samples, flags.seed));
         const ports = flags.port?.split(',').filter(Boolean);
         const reportFile = flags.report ?? join(project, 'verify-report.json');
         const controller = new AbortController();
@@ -77,13 +86,14 @@ export function registerVerify(program: Command): void {
             modelHash: manifest.modelHash,
             board,
             set,
+            labelled: npy ? npy.labelled : !flags.random,
             ports,
             baud: flags.baud,
             firmware: join(firmwareDir(project), board.toolchain.output ?? 'firmware'),
             jobs: ports?.length ?? flags.jobs,
             signal: controller.signal,
             onProgress: (p) => {
-              const extra = p.phase === 'device' && p.done ? `acc ${((100 * (p.deviceCorrect ?? 0)) / p.done).toFixed(1)}% bit-exact ${((100 * (p.bitExact ?? 0)) / p.done).toFixed(1)}%` : '';
+              const extra = p.phase === 'device' && p.done && !flags.random && !(flags.inputs && !flags.labels) ? `acc ${((100 * (p.deviceCorrect ?? 0)) / p.done).toFixed(1)}% bit-exact ${((100 * (p.bitExact ?? 0)) / p.done).toFixed(1)}%` : p.phase === 'device' && p.done ? `bit-exact ${((100 * (p.bitExact ?? 0)) / p.done).toFixed(1)}%` : '';
               progress.update(p.phase === 'device' ? 'device' : 'reference', p.done, p.total, extra);
             },
           });

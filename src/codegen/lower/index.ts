@@ -40,7 +40,9 @@ export function lowerGraph(graph: Graph, options: LowerOptions = {}): LoweredLay
     }
     const { acts } = nodeInputs(op, node.inputs);
     for (const id of acts) {
-      if (graph.inputs.includes(id) && node.op !== 'normalize_input') {
+      // Any op may read the input tensor of an imported model (it is copied into the arena first),
+      // but only the lookup table reads raw uint8 pixels.
+      if (graph.inputs.includes(id) && node.op !== 'normalize_input' && graph.tensors[id].quant === undefined) {
         throw new KitError('graph-unsupported', 'codegen', `node '${node.name}' (${node.op}) reads the raw pixels`, 'a kit graph starts with normalize_input');
       }
     }

@@ -1,3 +1,4 @@
+import { renderDivergence } from '../../quantize/tflite-divergence.js';
 import type { VerifyReport } from './verify.js';
 
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(2)}%`);
@@ -21,6 +22,7 @@ export function renderVerifyReport(r: VerifyReport): string {
     rows.push(['latency median / p90', `${num(l.medianMs, 3)} / ${num(l.p90Ms, 3)} ms; ${num(l.medianCycles)} / ${num(l.p90Cycles)} cycles at ${num(l.clockHz / 1e6, 1)} MHz`]);
   }
   rows.push(['link', `${r.imagesPerSecond.toFixed(2)} images/s; ${r.link.retries} retries, ${r.link.resets} resets, ${r.link.badFrames} bad frames, ${r.link.timeouts} timeouts`]);
+  if (r.tflite) rows.push(['vs desktop TFLite', renderDivergence(r.tflite)]);
   const w = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
 }

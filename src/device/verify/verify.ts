@@ -1,19 +1,22 @@
 import type { LabelledImages } from '../../data/types.js';
-import { IMAGE_BYTES } from '../../data/types.js';
 import { KitError } from '../../errors.js';
-import type { Graph } from '../../ir/graph.js';
+import { dtypeBytes, numElements, type Graph } from '../../ir/graph.js';
 import { KIT_VERSION } from '../../version.js';
 import type { Board } from '../boards.js';
 import { openDevices, type OpenDevice } from './devices.js';
 import { hostReferenceParallel } from './reference.js';
 import { histogram, percentile } from './stats.js';
+import { tfliteDivergence, type Divergence } from '../../quantize/tflite-divergence.js';
 
 export interface VerifyOptions {
   graph: Graph;
   floatGraph?: Graph;
   modelHash: string;
   board: Board;
+  /** Inputs as raw bytes of the model's input tensor, back to back, with labels. */
   set: LabelledImages;
+  /** false: the set has no labels (random inputs); accuracy is not reported, only agreement. */
+  labelled?: boolean;
   ports?: string[];
   baud?: number;
   firmware?: string;
@@ -48,7 +51,8 @@ export interface VerifyReport {
   requested: number;
   images: number;
   complete: boolean;
-  accuracy: { hostFloat: number | null; hostInteger: number; device: number };
+  /** null without labels (random or unlabelled raw inputs). */
+  accuracy: { hostFloat: number | null; hostInteger: number | null; device: number | null };
   /** Fractions of the verified images: identical logit bytes, and same top-1 class. */
   agreement: { bitExact: number; class: number };
   mismatches: Mismatch[];
@@ -71,6 +75,8 @@ export interface VerifyReport {
     histogram: { unit: 'instructions' | 'ms'; edges: number[]; counts: number[] };
   };
   link: { retries: number; resets: number; badFrames: number; timeouts: number };
+  /** Where desktop TFLite (XNNPACK's requantization) would part from the board, on the first inputs. */
+  tflite?: Divergence;
   seconds: number;
   imagesPerSecond: number;
 }
@@ -86,6 +92,11 @@ const MAX_MISCLASSIFIED = 48;
  */
 export async function verifyOnDevice(opts: VerifyOptions): Promise<VerifyReport> {
   const { set } = opts;
+  const input = opts.graph.tensors[opts.graph.inputs[0]];
+  const inputBytes = numElements(input.shape) * dtypeBytes(input.dtype);
+  if (set.images.length < set.count * inputBytes) {
+    throw new KitError('verify-input', 'device', `${set.count} inputs need ${set.count * inputBytes} bytes, got ${set.images.length}`, `the model takes ${inputBytes} bytes per input`);
+  }
   const ref = await hostReferenceParallel(opts.graph, opts.floatGraph, set, (done, total) => opts.onProgress?.({ phase: 'reference', done, total }));
   const devices = await openDevices({
     board: opts.board,
@@ -93,7 +104,7 @@ export async function verifyOnDevice(opts: VerifyOptions): Promise<VerifyReport>
     baud: opts.baud,
     firmware: opts.firmware,
     jobs: opts.jobs ?? 1,
-    client: { helloTimeoutMs: 15_000, replyTimeoutMs: 60_000, expect: { modelHash: opts.modelHash, inputBytes: IMAGE_BYTES, outputBytes: ref.outputBytes } },
+    client: { helloTimeoutMs: 15_000, replyTimeoutMs: 60_000, expect: { modelHash: opts.modelHash, inputBytes, outputBytes: ref.outputBytes } },
   });
   const started = performance.now();
   const answered = new Uint8Array(set.count);
@@ -124,13 +135,15 @@ export async function verifyOnDevice(opts: VerifyOptions): Promise<VerifyReport>
 
   const worker = async (d: OpenDevice) => {
     const inFlight = new Set<Promise<void>>();
-    const limit = opts.inFlight ?? 4;
+    // The device buffers one input; the rest wait in the link. Large inputs (a 96x96x3 model sends
+    // 27 KiB) go one at a time so that no more than ~16 KiB is ever queued on the line.
+    const limit = opts.inFlight ?? Math.max(1, Math.min(4, Math.floor(16384 / inputBytes)));
     const take = (): boolean => {
       if (opts.signal?.aborted || failure) return false;
       const i = queue.pop();
       if (i === undefined) return false;
       const p = d.client
-        .infer(set.images.subarray(i * IMAGE_BYTES, (i + 1) * IMAGE_BYTES))
+        .infer(set.images.subarray(i * inputBytes, (i + 1) * inputBytes))
         .then((r) => record(d, i, r))
         .catch((e) => {
           if (!answered[i]) queue.push(i);
@@ -196,7 +209,9 @@ export async function verifyOnDevice(opts: VerifyOptions): Promise<VerifyReport>
     requested: set.count,
     images: done,
     complete: done === set.count,
-    accuracy: { hostFloat: ref.floatClass ? frac(floatCorrect) : null, hostInteger: frac(hostCorrect), device: frac(deviceCorrect) },
+    accuracy: opts.labelled === false
+      ? { hostFloat: null, hostInteger: null, device: null }
+      : { hostFloat: ref.floatClass ? frac(floatCorrect) : null, hostInteger: frac(hostCorrect), device: frac(deviceCorrect) },
     agreement: { bitExact: frac(bitExact), class: frac(classAgree) },
     mismatches,
     confusion,
@@ -238,6 +253,8 @@ export async function verifyOnDevice(opts: VerifyOptions): Promise<VerifyReport>
     },
     seconds,
     imagesPerSecond: done / seconds,
+    // int8 graphs are what desktop TFLite runs; at most 200 inputs keep this a few seconds.
+    ...(opts.graph.scheme === 'int8' ? { tflite: tfliteDivergence(opts.graph, set.images, Math.min(set.count, 200)) } : {}),
   };
   if (failure) throw new VerifyFailed(failure, report);
   return report;

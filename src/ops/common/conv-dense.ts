@@ -122,7 +122,21 @@ export function prepareConvKernel(ctx: IntContext<unknown, ConvDenseIntParams>, 
     activationMax: ctx.intParams.activationMax,
     maxAbsInput: maxAbsOffset(inputZeroPoint, qmin, qmax),
     plain: ctx.plainAccumulation,
+    ...(ctx.requantization === 'xnnpack' ? { floatScale: xnnpackScales(input.quant!.scale[0], weights.quant!.scale, ctx.output.quant!.scale[0], channels) } : {}),
   });
+}
+
+/**
+ * XNNPACK's per-channel requantization scale, as its operator setup computes it in float32:
+ * input_scale * kernel_scale[c] / output_scale, each step rounded to float.
+ */
+export function xnnpackScales(inputScale: number, weightScales: number[], outputScale: number, channels: number): Float32Array {
+  const out = new Float32Array(channels);
+  for (let c = 0; c < channels; c++) {
+    const w = weightScales.length === 1 ? weightScales[0] : weightScales[c];
+    out[c] = Math.fround(Math.fround(Math.fround(inputScale) * Math.fround(w)) / Math.fround(outputScale));
+  }
+  return out;
 }
 
 /** The float reference convolution of a conv2d or dense node. */

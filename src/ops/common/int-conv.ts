@@ -36,6 +36,11 @@ export interface IntConvSpec {
   maxAbsInput: number;
   /** Use the plain loop even where the packed one is exact (tests compare the two). */
   plain?: boolean;
+  /**
+   * XNNPACK mode (analysis only): requantize as out = roundHalfEven(float32(acc) * floatScale[c])
+   * + zero point, clamped, instead of the fixed-point multiplier.
+   */
+  floatScale?: Float32Array;
 }
 
 export interface IntConv {
@@ -76,7 +81,8 @@ export function prepareIntConv(spec: IntConvSpec): IntConv {
     run(input, out) {
       padded.fill(input, spec.inputZeroPoint);
       accumulate(sums);
-      requantize(requant, sums, channels, out);
+      if (spec.floatScale) requantizeFloat(requant, spec.floatScale, sums, channels, out);
+      else requantize(requant, sums, channels, out);
     },
   };
 }
@@ -120,6 +126,28 @@ function requantize(q: Requantizer, sums: Int32Array, channels: number, out: Int
       out[i] = scaled < lo ? lo : scaled > hi ? hi : scaled;
     }
   }
+}
+
+/**
+ * XNNPACK's fp32 requantization: the int32 accumulator (bias included) converted to float32,
+ * multiplied by the float32 scale (one float32 rounding), rounded to the nearest integer with ties
+ * to even (XNNPACK's magic-bias trick and lrintf both do), plus the zero point, clamped.
+ */
+function requantizeFloat(q: Requantizer, scale: Float32Array, sums: Int32Array, channels: number, out: Int8Array | Uint8Array): void {
+  const count = sums.length, zp = q.zeroPoint, lo = q.min, hi = q.max;
+  for (let c = 0; c < channels; c++) {
+    const bias = q.bias[c], s = scale[c];
+    for (let i = c; i < count; i += channels) {
+      const scaled = roundHalfToEven(Math.fround(Math.fround(sums[i] + bias) * s)) + zp;
+      out[i] = scaled < lo ? lo : scaled > hi ? hi : scaled;
+    }
+  }
+}
+
+/** Round to nearest, ties to even (IEEE's default rounding, as lrintf). */
+export function roundHalfToEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /** Writes the raw sums (without bias) of every output pixel and channel. */

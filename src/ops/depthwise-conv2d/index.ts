@@ -4,7 +4,8 @@ import { multiplyByQuantizedMultiplier } from '../../quantize/fixed-point.js';
 import { dtypeRange, type IntDType } from '../../quantize/schemes.js';
 import type { OpDef, QuantizedView, ShapeContext } from '../op.js';
 import { activationRange, activationSchema, applyFloatActivation } from '../common/activation.js';
-import { convDenseIntParams, type ConvDenseIntParams } from '../common/conv-dense.js';
+import { convDenseIntParams, xnnpackScales, type ConvDenseIntParams } from '../common/conv-dense.js';
+import { roundHalfToEven } from '../common/int-conv.js';
 import { accumulatorBound, checkAccumulator, maxAbsOffset, quantizeBias, quantizeWeights, requantMultipliers } from '../common/quantize-weights.js';
 import { tensorQuant } from '../common/view-quant.js';
 import { depthwiseGeometry, forEachTap } from './geometry.js';
@@ -127,11 +128,13 @@ export const depthwiseConv2d: OpDef<DepthwiseConv2dAttrs, ConvDenseIntParams> = 
     depthwiseBounds(g, weights, bias, maxAbsOffset(zx, qmin, qmax)).forEach((bound, oc) => checkAccumulator(ctx.node.name, bound, [shift[oc]]));
     const zy = ctx.output.quant!.zeroPoint[0];
     const acc = new Int32Array(g.outH * g.outW * g.outC);
+    // XNNPACK mode (analysis only, see IntContext.requantization): float32 scale, ties to even.
+    const floatScale = ctx.requantization === 'xnnpack' ? xnnpackScales(input.quant!.scale[0], w.quant!.scale, ctx.output.quant!.scale[0], g.outC) : undefined;
     return ([x], out) => {
       forEachTap(g, (p) => acc.set(bias, p * g.outC), (p, oc, xi, wi) => { acc[p * g.outC + oc] += (x[xi] - zx) * weights[wi]; });
       for (let i = 0; i < acc.length; i++) {
         const oc = i % g.outC;
-        const v = multiplyByQuantizedMultiplier(acc[i], multiplier[oc], shift[oc]) + zy;
+        const v = (floatScale ? roundHalfToEven(Math.fround(Math.fround(acc[i]) * floatScale[oc])) : multiplyByQuantizedMultiplier(acc[i], multiplier[oc], shift[oc])) + zy;
         out[i] = v < activationMin ? activationMin : v > activationMax ? activationMax : v;
       }
     };

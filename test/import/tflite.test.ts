@@ -1,0 +1,217 @@
+/**
+ * kit import / kit export for TFLite: the flatbuffer round trip (same graph, same C), the bundled
+ * ResNet-8 round trip, one-line refusals of bad files, TFLite's own runtime as the oracle of kit's
+ * XNNPACK mode, and an imported model bit-exact on the emulated Cortex-M4.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { prepareCodegen, resolveBoard } from '../../src/codegen/generate.js';
+import { render } from '../../src/codegen/render.js';
+import { Templates } from '../../src/codegen/templates.js';
+import { loadDataset } from '../../src/data/load-dataset.js';
+import { npyInputs } from '../../src/device/verify/npy-inputs.js';
+import { randomInputs } from '../../src/device/verify/random-inputs.js';
+import type { VerifyReport } from '../../src/device/verify/verify.js';
+import { graphToTflite } from '../../src/import/tflite/from-graph.js';
+import { importTflite } from '../../src/import/tflite/import-model.js';
+import type { TflModel } from '../../src/import/tflite/model.js';
+import { readTflite } from '../../src/import/tflite/reader.js';
+import { BuiltinOperator, TensorType } from '../../src/import/tflite/schema.js';
+import { tfliteToGraph } from '../../src/import/tflite/to-graph.js';
+import { writeTflite } from '../../src/import/tflite/writer.js';
+import type { Graph } from '../../src/ir/graph.js';
+import { runBatch } from '../../src/ir/interpreter.js';
+import { quantizeModel } from '../../src/quantize/index.js';
+import { tfliteDivergence } from '../../src/quantize/tflite-divergence.js';
+import { GraphBuilder } from '../codegen/graphs.js';
+import { kitError } from '../kit-error.js';
+import { dsCnnStyle, int8Input, mobilenetStyle, smallCnn } from './models.js';
+import { npyBytes } from './npy.js';
+import { runTflite } from './tflite-runtime.js';
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..', '..');
+const work = mkdtempSync(join(tmpdir(), 'kit-tflite-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+const roundTrip = (g: Graph): Graph => tfliteToGraph(readTflite(writeTflite(graphToTflite(g)), 'm.tflite'), 'm.tflite').graph;
+const cFiles = (g: Graph) => render(prepareCodegen(g, resolveBoard('qemu-cortex-m4')), new Templates());
+
+/** Test models, each made canonical by one export/import (float32 scales, TFLite's multipliers). */
+function models(): Record<string, Graph> {
+  const conv = new GraphBuilder('int8', 5);
+  const c1 = conv.conv(int8Input(conv, [9, 7, 5]), { outC: 6, relu: true });
+  const c2 = conv.conv(c1, { outC: 4, kernel: [2, 3], strides: [2, 1], padding: 'valid' });
+  const one = new GraphBuilder('int8', 8);
+  const single = one.build(one.conv(int8Input(one, [8, 9, 6]), { outC: 7, strides: [2, 1] }));
+  const pool = new GraphBuilder('int8', 6);
+  const p = pool.flatten(pool.pool('max_pool2d', int8Input(pool, [9, 7, 5]), [3, 3], [2, 2], 'same'));
+  const dense = new GraphBuilder('int8', 7);
+  const d = dense.dense(dense.flatten(int8Input(dense, [4, 4, 3])), { outC: 7, relu: true });
+  return {
+    conv1: roundTrip(single),
+    conv: roundTrip(conv.build(conv.conv(c2, { outC: 5, kernel: [1, 1] }))),
+    maxpool: roundTrip(pool.build(p)),
+    dense: roundTrip(dense.build(dense.dense(d, { outC: 3 }))),
+    cnn: roundTrip(smallCnn(3)),
+    mobilenet: roundTrip(mobilenetStyle(4)),
+    dscnn: roundTrip(dsCnnStyle(5)),
+  };
+}
+
+describe('TFLite round trip', () => {
+  test('import(export(m)) is the same graph and the same C, for every test model', () => {
+    for (const [name, g] of Object.entries(models())) {
+      const back = roundTrip(g);
+      assert.deepEqual(back, g, name);
+      assert.deepEqual(cFiles(back), cFiles(g), name);
+    }
+  });
+
+  test('the bundled ResNet-8, quantized int8, round-trips with identical C', { skip: !existsSync(join(ROOT, 'test/fixtures/resnet8/model.json')) }, async () => {
+    const sample = loadDataset(join(ROOT, 'test/fixtures/cifar10-sample'));
+    const { graph } = await quantizeModel({ modelDir: join(ROOT, 'test/fixtures/resnet8'), scheme: 'int8', calibImages: { images: sample.train.images.subarray(0, 32 * 3072), count: 32, split: 'train' } });
+    const back = roundTrip(graph);
+    assert.deepEqual(back, graph);
+    const [a, b] = [cFiles(graph), cFiles(back)];
+    assert.deepEqual([...b.keys()], [...a.keys()]);
+    for (const [file, text] of a) assert.equal(b.get(file), text, file);
+  });
+});
+
+describe('bad .tflite files: one line each, nothing written', () => {
+  const good = () => readTflite(writeTflite(graphToTflite(models().conv)), 'm');
+  const write = (name: string, bytes: Uint8Array | string) => {
+    const file = join(work, name);
+    writeFileSync(file, bytes);
+    return file;
+  };
+  const edit = (f: (m: TflModel) => void) => {
+    const m = good();
+    f(m);
+    return writeTflite(m);
+  };
+
+  test('not a flatbuffer, truncated, corrupt', async () => {
+    await assert.rejects(importTflite(write('a.tflite', '{"not": "a model"}')), kitError('tflite-not-flatbuffer'));
+    await assert.rejects(importTflite(join(work, 'missing.tflite')), kitError('tflite-missing'));
+    const bytes = writeTflite(good());
+    for (const cut of [12, 64, bytes.length >> 1, bytes.length - 40]) {
+      await assert.rejects(importTflite(write('cut.tflite', bytes.subarray(0, cut))), (e: unknown) => kitError('tflite-corrupt')(e) || true);
+    }
+    const flipped = bytes.slice();
+    new DataView(flipped.buffer).setUint32(0, 0xfffffff0, true);
+    await assert.rejects(importTflite(write('bad.tflite', flipped)), kitError('tflite-corrupt', /outside the file/));
+  });
+
+  test('raw inputs as .npy: dtype, shape and label count are checked', () => {
+    const g = models().dscnn;
+    const data = new Uint8Array(3 * 490);
+    const ok = npyInputs(g, write('ok.npy', npyBytes('|i1', [3, 49, 10, 1], data)), write('l.npy', npyBytes('|u1', [3], new Uint8Array([1, 2, 3]))));
+    assert.equal(ok.set.count, 3);
+    assert.deepEqual([...ok.set.labels], [1, 2, 3]);
+    assert.throws(() => npyInputs(g, write('u8.npy', npyBytes('|u1', [3, 49, 10, 1], data))), kitError('npy-dtype', /holds \|u1, the model's input is int8/));
+    assert.throws(() => npyInputs(g, write('shape.npy', npyBytes('|i1', [3, 10, 49, 1], data))), kitError('npy-shape'));
+    assert.throws(() => npyInputs(g, write('ok2.npy', npyBytes('|i1', [3, 49, 10, 1], data)), write('l2.npy', npyBytes('|u1', [2], new Uint8Array(2)))), kitError('npy-shape', /2 labels for 3 inputs/));
+    assert.throws(() => npyInputs(g, write('junk.npy', 'not numpy')), kitError('npy-invalid'));
+  });
+
+  test('unsupported op: named, with its index and the supported list', async () => {
+    const file = write('tanh.tflite', edit((m) => { m.subgraphs[0].operators[1].builtin = BuiltinOperator.TANH; }));
+    await assert.rejects(importTflite(file), kitError('tflite-op-unsupported', /operator 1 is TANH, which kit cannot import/));
+  });
+
+  test('float, hybrid, int16 and dynamic-shape models', async () => {
+    const float = edit((m) => { for (const t of m.subgraphs[0].tensors) { t.type = TensorType.FLOAT32; delete t.quantization; } });
+    await assert.rejects(importTflite(write('float.tflite', float)), kitError('tflite-float', /float model/));
+    const hybrid = edit((m) => { for (const t of m.subgraphs[0].tensors) if (t.buffer === 0) { t.type = TensorType.FLOAT32; delete t.quantization; } });
+    await assert.rejects(importTflite(write('hybrid.tflite', hybrid)), kitError('tflite-hybrid'));
+    const int16 = edit((m) => { for (const t of m.subgraphs[0].tensors) if (t.buffer === 0) t.type = TensorType.INT16; });
+    await assert.rejects(importTflite(write('int16.tflite', int16)), kitError('tflite-int16'));
+    const dynamic = edit((m) => { const t = m.subgraphs[0].tensors[m.subgraphs[0].inputs[0]]; t.shapeSignature = [-1, -1, 7, 5]; });
+    await assert.rejects(importTflite(write('dynamic.tflite', dynamic)), kitError('tflite-dynamic'));
+  });
+
+  test('the CLI exits non-zero with one line and writes no folder', async () => {
+    const out = join(work, 'out');
+    const file = write('tanh2.tflite', edit((m) => { m.subgraphs[0].operators[0].builtin = BuiltinOperator.TANH; }));
+    const e = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'import', file, '--out', out], { cwd: ROOT }).then(() => null, (x) => x);
+    assert.ok(e && e.code !== 0);
+    assert.match(e.stderr, /^kit import: .* operator 0 is TANH, which kit cannot import \(kit supports: CONV_2D, /);
+    assert.equal(existsSync(out), false);
+  });
+});
+
+describe('TFLite runtime (XNNPACK) as the oracle', () => {
+  test('kit XNNPACK mode = TFLite byte for byte; the device mode differs only by a requantization rounding step', async () => {
+    const counts: Record<string, number> = {};
+    for (const [name, g] of Object.entries(models())) {
+      const bytes = writeTflite(graphToTflite(g));
+      const set = randomInputs(g, 40, 11);
+      const tfl = await runTflite(bytes, set.images, set.count);
+      const xnn = new Int8Array(runBatch(g, set.images, set.count, { requantization: 'xnnpack' }).outputs.buffer);
+      assert.deepEqual(new Int8Array(tfl.outputs.buffer), xnn, `${name}: TFLite vs kit's XNNPACK mode`);
+      const device = new Int8Array(runBatch(g, set.images, set.count).outputs.buffer);
+      // The library's account of where TFLite and the board part matches real TFLite's outputs.
+      const d = tfliteDivergence(g, set.images, set.count);
+      const per = device.length / set.count;
+      let parted = 0;
+      for (let i = 0; i < set.count; i++) if (device.subarray(i * per, (i + 1) * per).some((v, k) => v !== tfl.outputs[i * per + k] << 24 >> 24)) parted++;
+      assert.equal(d.inputs - d.identical, parted, `${name}: inputs where TFLite and the board part`);
+      for (const f of d.firstDiffering) assert.ok(['conv2d', 'depthwise_conv2d', 'dense'].includes(f.op), `${name}: ${f.op} cannot round differently`);
+      counts[name] = 0;
+      for (let i = 0; i < device.length; i++) {
+        if (device[i] === xnn[i]) continue;
+        counts[name]++;
+        // One layer: same accumulators, two roundings of one real value, so one step apart at most
+        // (deeper models carry a difference on and may widen it).
+        if (name === 'conv1') assert.equal(Math.abs(device[i] - xnn[i]), 1, `${name} byte ${i}`);
+      }
+    }
+    // Single-layer models show the trap without cascades; max pooling has no requantization at all.
+    assert.equal(counts.maxpool, 0);
+    assert.ok(counts.conv1 > 0, 'a conv model must show differing roundings');
+  });
+});
+
+const haveQemu = await run('qemu-system-arm', ['--version']).then(() => true, () => false);
+const haveArmGcc = await run('arm-none-eabi-gcc', ['--version']).then(() => true, () => false);
+
+for (const name of ['cnn', 'dscnn'] as const) {
+  test(`${name}: kit import -> codegen -> flash -> verify (${name === 'cnn' ? '200 .npy inputs with labels' : '--random 200'}), bit-exact on the emulated Cortex-M4`, { skip: haveQemu && haveArmGcc ? false : 'needs qemu-system-arm and arm-none-eabi-gcc' }, async (t) => {
+    const kit = (...args: string[]) => run(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT, maxBuffer: 1 << 24 });
+    const work = mkdtempSync(join(tmpdir(), `kit-tflite-${name}-`));
+    t.after(() => rmSync(work, { recursive: true, force: true }));
+    const file = join(work, `${name}.tflite`);
+    writeFileSync(file, writeTflite(graphToTflite(models()[name])));
+    const imported = await kit('import', file, '--out', join(work, name));
+    assert.match(imported.stdout, name === 'cnn' ? /input  \[1, 12, 10, 3\] int8: scale 0\.03999999910593033, zero point -7/ : /input  \[1, 49, 10, 1\] int8: scale 0\.5, zero point 83/);
+    const project = join(work, name, 'c-qemu-cortex-m4');
+    await kit('codegen', join(work, name), '--board', 'qemu-cortex-m4', '--out', project);
+    await kit('flash', project);
+    // cnn: the same 200 seeded inputs as raw tensors in a .npy, with labels; dscnn: --random.
+    const inputs = randomInputs(models()[name], 200, 3);
+    writeFileSync(join(work, 'inputs.npy'), npyBytes('|i1', [200, 1, ...models()[name].tensors.image.shape], inputs.images));
+    writeFileSync(join(work, 'labels.npy'), npyBytes('<i8', [200], new Uint8Array(BigInt64Array.from({ length: 200 }, (_, i) => BigInt(i % 5)).buffer)));
+    const verified = name === 'cnn'
+      ? await kit('verify', project, '--inputs', join(work, 'inputs.npy'), '--labels', join(work, 'labels.npy'))
+      : await kit('verify', project, '--random', '200', '--seed', '3');
+    assert.match(verified.stdout, /vs desktop TFLite +desktop TFLite \(XNNPACK\) would/);
+    const report = JSON.parse(readFileSync(join(project, 'verify-report.json'), 'utf8')) as VerifyReport;
+    assert.equal(report.images, 200);
+    assert.equal(report.agreement.bitExact, 1);
+    if (name === 'cnn') {
+      // Labels given: accuracy is reported, and the board's equals the host's (bit-exact logits).
+      assert.equal(typeof report.accuracy.device, 'number');
+      assert.equal(report.accuracy.device, report.accuracy.hostInteger);
+    } else {
+      assert.equal(report.accuracy.device, null);
+    }
+    assert.equal(report.tflite?.inputs, 200);
+  });
+}
