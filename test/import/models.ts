@@ -65,3 +65,23 @@ export function dsCnnStyle(seed: number): Graph {
   x = b.flatten(b.pool('avg_pool2d', x, [25, 5], [1, 1], 'valid'));
   return b.build(b.dense(x, { outC: 12 }));
 }
+
+/**
+ * The ops of TFLite classifier heads: a conv stem, two conv branches concatenated along channels
+ * (one at the output's quantization, copied; one requantized, which export writes as QUANTIZE +
+ * CONCATENATION), a QUANTIZE to other parameters, MEAN over H and W (requantized) next to MEAN over
+ * one axis keeping it at the same quantization (TFLite Micro's truncating division), dense and
+ * SOFTMAX.
+ */
+export function concatHead(seed: number): Graph {
+  const b = new TfliteGraphBuilder('int8', seed);
+  const x = b.conv(int8Input(b, [7, 6, 3]), { outC: 6, relu: true }); // 7x6x6
+  const l = b.conv(x, { outC: 5, kernel: [1, 1] });
+  const r = b.conv(x, { outC: 4, relu: true });
+  const c = b.concat([l, r], -1, l); // 7x6x9
+  const q = b.quantize(c, { scale: b.quantOf(c).scale * 1.7, zeroPoint: b.quantOf(c).zeroPoint - 9 });
+  const pooled = b.mean(q, [0, 1], false, false); // [9]
+  const rows = b.flatten(b.mean(q, [1], true, true)); // [7 * 1 * 9], same quantization
+  const d = b.add(b.dense(pooled, { outC: 6 }), b.dense(rows, { outC: 6 }), { outputScale: 0.03 });
+  return b.build(b.softmax(d, 1));
+}

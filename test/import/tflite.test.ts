@@ -30,7 +30,7 @@ import { quantizeModel } from '../../src/quantize/index.js';
 import { tfliteDivergence } from '../../src/quantize/tflite-divergence.js';
 import { GraphBuilder } from '../codegen/graphs.js';
 import { kitError } from '../kit-error.js';
-import { dsCnnStyle, int8Input, mobilenetStyle, smallCnn } from './models.js';
+import { concatHead, dsCnnStyle, int8Input, mobilenetStyle, smallCnn } from './models.js';
 import { npyBytes } from './npy.js';
 import { runTflite } from './tflite-runtime.js';
 
@@ -61,6 +61,7 @@ function models(): Record<string, Graph> {
     cnn: roundTrip(smallCnn(3)),
     mobilenet: roundTrip(mobilenetStyle(4)),
     dscnn: roundTrip(dsCnnStyle(5)),
+    head: roundTrip(concatHead(3)),
   };
 }
 
@@ -71,6 +72,24 @@ describe('TFLite round trip', () => {
       assert.deepEqual(back, g, name);
       assert.deepEqual(cFiles(back), cFiles(g), name);
     }
+  });
+
+  test('SOFTMAX, CONCATENATION, MEAN and QUANTIZE: what export writes and import reads back', () => {
+    const g = models().head;
+    const tfl = readTflite(writeTflite(graphToTflite(g)), 'm.tflite');
+    const ops = tfl.subgraphs[0].operators;
+    const names = ops.map((o) => Object.entries(BuiltinOperator).find(([, v]) => v === o.builtin)![0]);
+    // The requantized concat input is a QUANTIZE of its own (TFLite's int8 concatenation copies).
+    assert.deepEqual(names, ['CONV_2D', 'CONV_2D', 'CONV_2D', 'QUANTIZE', 'CONCATENATION', 'QUANTIZE', 'MEAN', 'MEAN', 'RESHAPE', 'FULLY_CONNECTED', 'FULLY_CONNECTED', 'ADD', 'SOFTMAX']);
+    const concat = ops[4];
+    const tensors = tfl.subgraphs[0].tensors;
+    assert.equal(concat.options.axis, 3);
+    assert.deepEqual(concat.inputs.map((i) => tensors[i].quantization!.scale[0]), [tensors[concat.outputs[0]].quantization!.scale[0], tensors[concat.outputs[0]].quantization!.scale[0]]);
+    assert.deepEqual([ops[6], ops[7]].map((o) => [...new Int32Array(tfl.buffers[tensors[o.inputs[1]].buffer].slice().buffer)]), [[1, 2], [2]]);
+    assert.deepEqual([ops[6], ops[7]].map((o) => o.options.keepDims), [false, true]);
+    assert.deepEqual((g.nodes.find((n) => n.op === 'concat')!.intParams as { requantize: boolean[] }).requantize, [false, true]);
+    assert.deepEqual(g.nodes.filter((n) => n.op === 'mean').map((n) => [n.attrs, (n.intParams as { sameQuant: boolean }).sameQuant]), [[{ axes: [0, 1], keepDims: false }, false], [{ axes: [1], keepDims: true }, true]]);
+    assert.deepEqual(g.nodes.at(-1)!.attrs, { beta: 1 });
   });
 
   test('the bundled ResNet-8, quantized int8, round-trips with identical C', { skip: !existsSync(join(ROOT, 'test/fixtures/resnet8/model.json')) }, async () => {
