@@ -26,11 +26,13 @@ import { tfliteToGraph } from '../../src/import/tflite/to-graph.js';
 import { writeTflite } from '../../src/import/tflite/writer.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { runBatch } from '../../src/ir/interpreter.js';
+import { meanTargets } from '../../src/ops/mean/index.js';
+import { multiplyByQuantizedMultiplier, quantizeMultiplier } from '../../src/quantize/fixed-point.js';
 import { quantizeModel } from '../../src/quantize/index.js';
 import { tfliteDivergence } from '../../src/quantize/tflite-divergence.js';
 import { GraphBuilder } from '../codegen/graphs.js';
 import { kitError } from '../kit-error.js';
-import { concatHead, dsCnnStyle, int8Input, mobilenetStyle, smallCnn } from './models.js';
+import { concatHead, meanSameQuant, dsCnnStyle, int8Input, mobilenetStyle, smallCnn } from './models.js';
 import { npyBytes } from './npy.js';
 import { runTflite } from './tflite-runtime.js';
 
@@ -197,6 +199,98 @@ describe('TFLite runtime (XNNPACK) as the oracle', () => {
     assert.ok(counts.conv1 > 0, 'a conv model must show differing roundings');
   });
 });
+
+describe('SOFTMAX, CONCATENATION, MEAN, QUANTIZE: TFLite vs kit', () => {
+  /** The graph up to node `name` (whose output becomes the model's): TFLite then shows that tensor. */
+  const upTo = (g: Graph, name: string): Graph => {
+    const k = g.nodes.findIndex((n) => n.name === name);
+    return { ...g, nodes: g.nodes.slice(0, k + 1), outputs: [g.nodes[k].outputs[0]] };
+  };
+  const head = roundTrip(concatHead(3));
+  const sameW = roundTrip(meanSameQuant(4, [1], true));
+  const sameHW = roundTrip(meanSameQuant(5, [0, 1], false));
+  const COUNT = 60;
+  const outputs = async (g: Graph) => {
+    const set = randomInputs(g, COUNT, 11);
+    return {
+      set,
+      tfl: new Int8Array((await runTflite(writeTflite(graphToTflite(g)), set.images, set.count)).outputs.buffer),
+      xnn: new Int8Array(runBatch(g, set.images, set.count, { requantization: 'xnnpack' }).outputs.buffer),
+      device: new Int8Array(runBatch(g, set.images, set.count).outputs.buffer),
+    };
+  };
+  const at = (g: Graph, op: string) => g.nodes.find((n) => n.op === op)!;
+  const q = (g: Graph, id: string) => ({ scale: g.tensors[id].quant!.scale[0], zeroPoint: g.tensors[id].quant!.zeroPoint[0] });
+
+  test('kit XNNPACK mode = TFLite byte for byte after every op (concat, quantize, mean over H and W, dense, softmax)', async () => {
+    // Cut after each op whose output feeds the rest (an unused branch would make TFLite fall back
+    // from XNNPACK for the whole model).
+    const cuts: [Graph, string][] = [...['concat', 'quantize', 'mean', 'dense', 'softmax'].map((op): [Graph, string] => [upTo(head, at(head, op).name), op])];
+    for (const [g, what] of cuts) {
+      const { tfl, xnn, device } = await outputs(g);
+      assert.deepEqual(tfl, xnn, what);
+      if (what !== 'concat') assert.notDeepEqual(device, xnn, `${what}: the device arithmetic differs somewhere`);
+    }
+  });
+
+  test('each byte where TFLite and the board differ in quantize and mean is explained', async () => {
+    // quantize: both round the same real value r = (x - zx) * s_x / s_y; TFLite through an 8-bit
+    // multiplier m / 256, ties up. A differing byte is one step apart, with a rounding boundary
+    // between r and (x - zx) * m / 256.
+    const node = at(head, 'quantize');
+    const input = await outputs(upTo(head, head.nodes[head.nodes.indexOf(node) - 1].name));
+    const output = await outputs(upTo(head, node.name));
+    const [qx, qy] = [q(head, node.inputs[0]), q(head, node.outputs[0])];
+    const ratio = Math.fround(Math.fround(qx.scale) / Math.fround(qy.scale));
+    const m = Math.round(256 * ratio);
+    let differing = 0;
+    for (let i = 0; i < input.tfl.length; i++) {
+      const d = input.tfl[i] - qx.zeroPoint;
+      const [tfl, board] = [output.tfl[i], Math.max(-128, Math.min(127, multiplyByQuantizedMultiplier(d, ...mbqm(qx.scale / qy.scale)) + qy.zeroPoint))];
+      if (tfl === board) continue;
+      differing++;
+      assert.equal(Math.abs(tfl - board), 1, `quantize byte ${i}`);
+      const [r, r8] = [d * ratio, (d * m) / 256];
+      const boundary = Math.min(tfl, board) - qy.zeroPoint + 0.5;
+      assert.ok(Math.min(r, r8) <= boundary && boundary <= Math.max(r, r8), `quantize byte ${i}: ${r} and ${r8} straddle ${boundary}`);
+    }
+    assert.ok(differing > 0);
+
+    // mean at one quantization (TFLite's own kernel): the board truncates sum / n; TFLite gives a
+    // nearest integer to sum / n (ties either way: not modelled, see integer-arithmetic.md). The
+    // conv before it is XNNPACK's in TFLite, so its outputs are the XNNPACK mode's.
+    for (const g of [sameW, sameHW]) {
+      const mean = at(g, 'mean');
+      const x = await outputs(upTo(g, g.nodes[0].name));
+      assert.deepEqual(x.tfl, x.xnn);
+      const y = await outputs(g);
+      const shape = g.tensors[mean.inputs[0]].shape;
+      const axes = (mean.attrs as { axes: number[] }).axes;
+      const n = axes.reduce((k, a) => k * shape[a], 1);
+      const per = y.tfl.length / COUNT;
+      const [sums, boardSums] = [new Float64Array(y.tfl.length), new Float64Array(y.tfl.length)];
+      const targets = meanTargets(shape, axes);
+      for (let img = 0; img < COUNT; img++) {
+        for (let k = 0; k < targets.length; k++) {
+          sums[img * per + targets[k]] += x.tfl[img * targets.length + k];
+          boardSums[img * per + targets[k]] += x.device[img * targets.length + k];
+        }
+      }
+      let count = 0;
+      for (let i = 0; i < y.tfl.length; i++) {
+        assert.equal(y.device[i], Math.trunc(boardSums[i] / n) + 0, `board byte ${i}`);
+        assert.ok(Math.abs(y.tfl[i] - sums[i] / n) <= 0.5, `TFLite byte ${i}: ${y.tfl[i]} is not a nearest integer to ${sums[i] / n}`);
+        if (y.tfl[i] !== Math.trunc(sums[i] / n)) count++;
+      }
+      assert.ok(count > y.tfl.length / 5, `${count} of ${y.tfl.length} bytes differ from truncation`);
+    }
+  });
+});
+
+const mbqm = (real: number): [number, number] => {
+  const r = quantizeMultiplier(real);
+  return [r.multiplier, r.shift];
+};
 
 const haveQemu = await run('qemu-system-arm', ['--version']).then(() => true, () => false);
 const haveArmGcc = await run('arm-none-eabi-gcc', ['--version']).then(() => true, () => false);

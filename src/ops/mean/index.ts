@@ -69,9 +69,10 @@ export function meanIntParams(input: AffineParams, output: AffineParams, count: 
  * and W of an NHWC tensor (kit axes 0 and 1 of a rank-3 shape) with requantization. It computes
  * (sum - zx * n) * (s_in / (s_out * n)) in float32, rounded half to even, plus zy, clamped. Other
  * MEANs run TFLite's own kernel, which matched TFLite Micro's arithmetic in the tests
- * (undefined then). That kernel, at one quantization in and out, gives zx + (sum - zx * n) / n
- * rounded half toward zero (found by comparing with TFLite's outputs: TFLite Micro truncates the
- * plain sum / n instead); with requantization it was not observed, and kit assumes TFLite Micro's.
+ * (undefined then). Known gap: at one quantization in and out, that kernel rounds sum / n to the
+ * nearest integer where TFLite Micro truncates, and its ties went both ways in the tests (no rule
+ * found), so the XNNPACK mode keeps the board's truncation there; with requantization it was not
+ * observed.
  */
 export function xnnpackMeanScale(shape: Shape, axes: number[], inputScale: number, outputScale: number, sameQuant: boolean): number | undefined {
   if (sameQuant || shape.length !== 3 || axes.join() !== '0,1') return undefined;
@@ -136,12 +137,6 @@ export const mean: OpDef<MeanAttrs, MeanIntParams> = {
       for (let i = 0; i < sums.length; i++) {
         if (xnn !== undefined) {
           const v = roundHalfEven(Math.fround((sums[i] - zx * n) * xnn)) + zy;
-          out[i] = v < qmin ? qmin : v > qmax ? qmax : v;
-        } else if (sameQuant && ctx.requantization === 'xnnpack') {
-          // Desktop TFLite's own MEAN at one quantization: the centred mean rounded half toward zero.
-          const d = sums[i] - zx * n;
-          const q = Math.trunc((2 * Math.abs(d) + n - 1) / (2 * n));
-          const v = (d < 0 ? -q : q) + zx;
           out[i] = v < qmin ? qmin : v > qmax ? qmax : v;
         } else if (sameQuant) out[i] = Math.trunc(sums[i] / n);
         else {
