@@ -153,6 +153,21 @@ describe('bad .tflite files: one line each, nothing written', () => {
     await assert.rejects(importTflite(file), kitError('tflite-op-unsupported', /operator 1 is TANH, which kit cannot import/));
   });
 
+  test('CONCATENATION along the batch axis, MEAN over it, a fused activation on CONCATENATION: named', async () => {
+    const head = () => readTflite(writeTflite(graphToTflite(models().head)), 'm');
+    const op = (m: TflModel, builtin: number) => m.subgraphs[0].operators.find((o) => o.builtin === builtin)!;
+    const batch = head();
+    op(batch, BuiltinOperator.CONCATENATION).options.axis = 0;
+    await assert.rejects(importTflite(write('cat0.tflite', writeTflite(batch))), kitError('tflite-op-unsupported', /operator 4 is CONCATENATION \(axis 0 of a rank-4 tensor\)/));
+    const relu = head();
+    op(relu, BuiltinOperator.CONCATENATION).options.fusedActivation = 1;
+    await assert.rejects(importTflite(write('catrelu.tflite', writeTflite(relu))), kitError('tflite-op-unsupported', /CONCATENATION \(fused activation\)/));
+    const mean = head();
+    const axes = mean.subgraphs[0].tensors[op(mean, BuiltinOperator.MEAN).inputs[1]];
+    mean.buffers[axes.buffer] = new Uint8Array(Int32Array.from([0, 1]).buffer);
+    await assert.rejects(importTflite(write('mean0.tflite', writeTflite(mean))), kitError('tflite-op-unsupported', /MEAN \(axis 0 of a rank-4 tensor\)/));
+  });
+
   test('float, hybrid, int16 and dynamic-shape models', async () => {
     const float = edit((m) => { for (const t of m.subgraphs[0].tensors) { t.type = TensorType.FLOAT32; delete t.quantization; } });
     await assert.rejects(importTflite(write('float.tflite', float)), kitError('tflite-float', /float model/));
