@@ -65,3 +65,27 @@ export function dsCnnStyle(seed: number): Graph {
   x = b.flatten(b.pool('avg_pool2d', x, [25, 5], [1, 1], 'valid'));
   return b.build(b.dense(x, { outC: 12 }));
 }
+
+/**
+ * The ops of TFLite classifier heads: a conv stem, two conv branches concatenated along channels
+ * (one at the output's quantization, copied; one requantized, which export writes as QUANTIZE +
+ * CONCATENATION), a QUANTIZE to other parameters, MEAN over H and W (requantized), dense and
+ * SOFTMAX. Every op but SOFTMAX is one desktop TFLite hands to XNNPACK.
+ */
+export function concatHead(seed: number): Graph {
+  const b = new TfliteGraphBuilder('int8', seed);
+  const x = b.conv(int8Input(b, [7, 6, 3]), { outC: 6, relu: true }); // 7x6x6
+  const l = b.conv(x, { outC: 5, kernel: [1, 1] });
+  const r = b.conv(x, { outC: 4, relu: true });
+  const c = b.concat([l, r], -1, l); // 7x6x9
+  const q = b.quantize(c, { scale: b.quantOf(c).scale * 1.7, zeroPoint: b.quantOf(c).zeroPoint - 9 });
+  const d = b.rescale(b.dense(b.mean(q, [0, 1], false, false), { outC: 6 }), 0.03);
+  return b.build(b.softmax(d, 1));
+}
+
+/** MEAN at the input's quantization (TFLite Micro's truncating division): over W keeping it, or over H and W. */
+export function meanSameQuant(seed: number, axes: number[], keepDims: boolean): Graph {
+  const b = new TfliteGraphBuilder('int8', seed);
+  const x = b.conv(int8Input(b, [7, 6, 3]), { outC: 6 });
+  return b.build(b.mean(x, axes, keepDims, true));
+}

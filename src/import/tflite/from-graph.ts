@@ -32,6 +32,12 @@ export interface KitExportInfo {
   nodes?: Record<string, { name?: string; activation?: string; fused?: string[] }>;
   /** Output tensors of global_avg_pool nodes (written as AVERAGE_POOL_2D + RESHAPE). */
   globalPools?: string[];
+  /**
+   * Tensors kit wrote as QUANTIZE in front of a CONCATENATION (TFLite's int8 concatenation needs
+   * every input at the output's quantization; kit's concat requantizes such inputs itself, with the
+   * same arithmetic). Import reads the concat from before them again.
+   */
+  concatInputs?: string[];
 }
 
 function refuse(message: string, hint?: string): KitError {
@@ -214,6 +220,40 @@ class Exporter {
         const n = numElements(this.graph.tensors[node.outputs[0]].shape);
         const out = this.activation(node.outputs[0]);
         this.op(BuiltinOperator.RESHAPE, [act(0), this.int32Constant(`${node.name}/shape`, [1, n])], [out], { table: 'ReshapeOptions', values: { newShape: [1, n] } });
+        return;
+      }
+      case 'softmax': {
+        const out = this.activation(node.outputs[0]);
+        this.op(BuiltinOperator.SOFTMAX, [act(0)], [out], { table: 'SoftmaxOptions', values: { beta: a.beta } });
+        return;
+      }
+      case 'quantize': {
+        const out = this.activation(node.outputs[0]);
+        this.op(BuiltinOperator.QUANTIZE, [act(0)], [out]);
+        return;
+      }
+      case 'mean': {
+        const rank = this.graph.tensors[node.inputs[0]].shape.length;
+        const axes = (a.axes as number[]).map((x) => (x < 0 ? x + rank : x) + 1);
+        const out = this.activation(node.outputs[0]);
+        this.op(BuiltinOperator.MEAN, [act(0), this.int32Constant(`${node.name}/axes`, axes)], [out], { table: 'ReducerOptions', values: { keepDims: a.keepDims } });
+        return;
+      }
+      case 'concat': {
+        const rank = this.graph.tensors[node.inputs[0]].shape.length;
+        const outSpec = this.graph.tensors[node.outputs[0]];
+        const requantize = (node.intParams as { requantize: boolean[] }).requantize;
+        const inputs = node.inputs.map((id, i) => {
+          if (!requantize[i]) return act(i);
+          const name = `${node.name}/input${i}`;
+          const q = this.addTensor({ name, shape: [1, ...this.graph.tensors[id].shape], type: TensorType.INT8, buffer: 0, quantization: this.quant(outSpec) });
+          this.op(BuiltinOperator.QUANTIZE, [act(i)], [q]);
+          (this.info.concatInputs ??= []).push(name);
+          return q;
+        });
+        const out = this.activation(node.outputs[0]);
+        const axis = a.axis < 0 ? a.axis + rank : a.axis;
+        this.op(BuiltinOperator.CONCATENATION, inputs, [out], { table: 'ConcatenationOptions', values: { axis: axis + 1, fusedActivation: Activation.NONE } });
         return;
       }
       default:

@@ -22,7 +22,7 @@ import { centeredDepthwiseWeights, depthwiseBounds } from '../../ops/depthwise-c
 import { Activation as TflActivation, BuiltinOperator, builtinName, Padding, TensorType, tensorTypeName } from './schema.js';
 
 /** TFLite builtin ops kit imports (QUANTIZE / DEQUANTIZE only at the model's float edges). */
-export const SUPPORTED_OPS = ['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED', 'PAD', 'ADD', 'AVERAGE_POOL_2D', 'MAX_POOL_2D', 'RESHAPE', 'MEAN', 'QUANTIZE', 'DEQUANTIZE'];
+export const SUPPORTED_OPS = ['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED', 'PAD', 'ADD', 'AVERAGE_POOL_2D', 'MAX_POOL_2D', 'RESHAPE', 'MEAN', 'SOFTMAX', 'CONCATENATION', 'QUANTIZE', 'DEQUANTIZE'];
 
 /** Largest model kit imports: everything must fit a microcontroller's flash many times over. */
 export const MAX_MODEL_BYTES = 64 * 1024 * 1024;
@@ -323,6 +323,9 @@ class Importer {
       case BuiltinOperator.MAX_POOL_2D: return this.pool(op, index, 'max_pool2d');
       case BuiltinOperator.RESHAPE: return this.reshape(op, index);
       case BuiltinOperator.MEAN: return this.mean(op, index);
+      case BuiltinOperator.SOFTMAX: return this.emitSimple(op, index, 'softmax', [this.input(op.inputs[0], index)], { beta: (op.options.beta as number | undefined) ?? 1 });
+      case BuiltinOperator.CONCATENATION: return this.concat(op, index);
+      case BuiltinOperator.QUANTIZE: return this.quantize(op, index);
       default: throw this.unsupported(op, index);
     }
   }
@@ -508,13 +511,43 @@ class Importer {
     this.emitSimple(op, index, 'flatten', [x], {});
   }
 
+  /** A TFLite axis (counted over the shape with its batch dimension) as kit's, refusing the batch axis. */
+  private kitAxis(op: TflOperator, index: number, axis: number, rank: number): number {
+    const a = axis < 0 ? axis + rank : axis;
+    if (a < 1 || a >= rank) throw this.unsupported(op, index, `axis ${axis} of a rank-${rank} tensor`);
+    return a - 1;
+  }
+
   private mean(op: TflOperator, index: number): void {
     const x = this.input(op.inputs[0], index);
     const axesT = op.inputs[1];
-    const axes = axesT !== undefined && axesT >= 0 ? Array.from(this.constData(axesT, TensorType.INT32, 'axes')).sort() : [];
-    const shape = this.kitShape(op.outputs[0]);
-    if (axes.join() !== '1,2' || this.tensors[x].shape.length !== 3 || shape.length !== 1) throw this.unsupported(op, index, `over axes [${axes.join(', ')}]`);
-    this.sameQuant(op, index, x);
-    this.emitSimple(op, index, 'global_avg_pool', [x], {});
+    const axes = axesT !== undefined && axesT >= 0 ? Array.from(this.constData(axesT, TensorType.INT32, 'axes')) : [];
+    if (!axes.length) throw this.unsupported(op, index, 'without axes');
+    const rank = this.tensor(op.inputs[0]).shape.length;
+    this.emitSimple(op, index, 'mean', [x], { axes: axes.map((a) => this.kitAxis(op, index, a, rank)), keepDims: Boolean(op.options.keepDims) });
+  }
+
+  /**
+   * CONCATENATION. An input that kit export wrote through a QUANTIZE (TFLite's int8 concatenation
+   * needs every input at the output's quantization) is read from before that QUANTIZE again.
+   */
+  private concat(op: TflOperator, index: number): void {
+    if (this.activation(op.options.fusedActivation, index) !== 'none') throw this.unsupported(op, index, 'fused activation');
+    const folded = new Set(this.info.concatInputs ?? []);
+    const inputs = op.inputs.map((i) => {
+      if (folded.has(this.tensor(i).name)) {
+        const producer = this.sg.operators.find((o) => o.outputs[0] === i && o.builtin === BuiltinOperator.QUANTIZE);
+        if (producer) return this.input(producer.inputs[0], index);
+      }
+      return this.input(i, index);
+    });
+    const rank = this.tensor(op.inputs[0]).shape.length;
+    this.emitSimple(op, index, 'concat', inputs, { axis: this.kitAxis(op, index, (op.options.axis as number | undefined) ?? 0, rank) });
+  }
+
+  /** QUANTIZE between int8 tensors inside the model (requantization); at the edges it was stripped. */
+  private quantize(op: TflOperator, index: number): void {
+    if (this.info.concatInputs?.includes(this.tensor(op.outputs[0]).name)) return; // folded into its CONCATENATION
+    this.emitSimple(op, index, 'quantize', [this.input(op.inputs[0], index)], {});
   }
 }

@@ -4,7 +4,7 @@ import { numElements, type Shape } from '../../ir/graph.js';
 import type { AffineParams } from '../../quantize/qparams.js';
 import { dtypeRange, type IntDType } from '../../quantize/schemes.js';
 import type { OpDef } from '../op.js';
-import { requantization, requantizeRun, sameQuant } from '../common/requantize.js';
+import { requantization, requantizeRun, sameQuant, xnnpackConvertMultiplier, xnnpackConvertRun } from '../common/requantize.js';
 import { tensorQuant } from '../common/view-quant.js';
 import { lowerConcat } from './lower.js';
 
@@ -85,12 +85,17 @@ export const concat: OpDef<ConcatAttrs, ConcatIntParams> = {
     const zx = ctx.inputs.map((t, i) => tensorQuant(name, t, `input ${i}`).zeroPoint);
     const { qmin, qmax } = dtypeRange(ctx.output.dtype as IntDType);
     const p = ctx.intParams;
+    // Desktop TFLite runs a requantized input as its own QUANTIZE (how kit export writes it).
+    const yq = tensorQuant(name, ctx.output, 'the output');
+    const xnn = ctx.inputs.map((t, i) => (ctx.requantization === 'xnnpack' && p.requantize[i] ? xnnpackConvertMultiplier(tensorQuant(name, t, `input ${i}`), yq) : undefined));
     return (inputs, out) => {
       let o = 0;
       for (let b = 0; b < g.outer; b++) {
         inputs.forEach((x, i) => {
           const n = g.chunks[i];
-          if (p.requantize[i]) requantizeRun({ multiplier: p.multiplier[i], shift: p.shift[i] }, zx[i], zy, qmin, qmax, x, b * n, out, o, n);
+          const m = xnn[i];
+          if (m !== undefined) xnnpackConvertRun(m, zx[i], zy, qmin, qmax, x, b * n, out, o, n);
+          else if (p.requantize[i]) requantizeRun({ multiplier: p.multiplier[i], shift: p.shift[i] }, zx[i], zy, qmin, qmax, x, b * n, out, o, n);
           else for (let k = 0; k < n; k++) out[o + k] = x[b * n + k];
           o += n;
         });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { KitError } from '../../errors.js';
 import { dtypeRange, type IntDType } from '../../quantize/schemes.js';
 import type { OpDef } from '../op.js';
-import { requantization, requantizeRun } from '../common/requantize.js';
+import { requantization, requantizeRun, xnnpackConvertMultiplier, xnnpackConvertRun } from '../common/requantize.js';
 import { tensorQuant } from '../common/view-quant.js';
 import { lowerQuantize } from './lower.js';
 
@@ -42,6 +42,8 @@ export const quantizeOp: OpDef<Record<string, never>, QuantizeIntParams> = {
     const output = tensorQuant(name, ctx.output, 'the output');
     if (ctx.intParams.shift > 23) throw new KitError('accumulator-overflow', 'quantize', `${name}: requantization shift ${ctx.intParams.shift} overflows int32`);
     const { qmin, qmax } = dtypeRange(ctx.output.dtype as IntDType);
+    const m = ctx.requantization === 'xnnpack' ? xnnpackConvertMultiplier(input, output) : undefined;
+    if (m !== undefined) return ([x], out) => xnnpackConvertRun(m, input.zeroPoint, output.zeroPoint, qmin, qmax, x, 0, out, 0, out.length);
     return ([x], out) => requantizeRun(ctx.intParams, input.zeroPoint, output.zeroPoint, qmin, qmax, x, 0, out, 0, out.length);
   },
 
