@@ -1,4 +1,5 @@
 import type { ShapeContext } from '../op.js';
+import type { ConvGeometry } from '../common/conv-geometry.js';
 import { expectEqual, expectRank } from '../common/shape-checks.js';
 import { window2d, type Padding } from '../common/window.js';
 
@@ -9,22 +10,12 @@ export interface DepthwiseAttrs {
   depthMultiplier: number;
 }
 
-/** Everything the float, integer and C kernels of a depthwise convolution loop over. */
-export interface DepthwiseGeometry {
-  inH: number;
-  inW: number;
-  inC: number;
-  kH: number;
-  kW: number;
-  strideH: number;
-  strideW: number;
+/** Everything the float, integer and C kernels of a depthwise convolution loop over: a convolution's
+ * geometry (padTop/padLeft are TFLite's padding before the first row/column; the odd extra one goes
+ * after) plus dilation and the depth multiplier. */
+export interface DepthwiseGeometry extends ConvGeometry {
   dilationH: number;
   dilationW: number;
-  /** TFLite's padding before the first row/column (the odd extra one goes after). */
-  padTop: number;
-  padLeft: number;
-  outH: number;
-  outW: number;
   multiplier: number;
   outC: number;
 }
