@@ -52,16 +52,22 @@ export function render(p: Prepared, templates: Templates): Map<string, string> {
       suffix,
       wType: spec.weights === 'int8' ? 'int8_t' : 'uint8_t',
       outType: spec.output === 'int8' ? 'int8_t' : 'uint8_t',
-      extend: spec.weights === 'int8' ? 'kit_sxtb16' : 'kit_uxtb16',
+      wSuffix: spec.weights === 'int8' ? 's8' : 'u8',
       fast: spec.fast,
       requant: spec.fast ? 'fast' : 'general',
     };
   });
+  const dot = [...new Set([...specs.values()].map((spec) => spec.weights))].sort().map((w) => ({
+    suffix: w === 'int8' ? 's8' : 'u8',
+    wType: w === 'int8' ? 'int8_t' : 'uint8_t',
+    extend: w === 'int8' ? 'kit_sxtb16' : 'kit_uxtb16',
+  }));
   files.set('kit_runtime.h', templates.render('runtime.h.hbs', {
     banner: head('kit_runtime.h', FILE_ROLES['kit_runtime.h']),
     scratchBytes: Math.max(4, p.plan.scratchTotal),
     widen,
     anyScalarWiden: convCtx.some((c) => !c.simdWiden),
+    dot,
     matmul,
   }));
 

@@ -57,8 +57,8 @@ function lowerConvLike(
   const depth = g.kH * g.kW * g.inC;
   const depth4 = round4(depth);
   const raw = w.data as Int8Array | Uint8Array;
-  const padded = wType === 'int8' ? new Int8Array(g.outC * depth4) : new Uint8Array(g.outC * depth4);
-  for (let c = 0; c < g.outC; c++) padded.set(raw.subarray(c * depth, (c + 1) * depth), c * depth4);
+  const layout = weightLayout(kind, g);
+  const padded = padRows(raw, layout, g, wType);
   const wzp = Array.from({ length: g.outC }, (_, c) => (w.quant!.zeroPoint.length === 1 ? w.quant!.zeroPoint[0] : w.quant!.zeroPoint[c]));
   const hasWzp = wzp.some((z) => z !== 0);
   const bias = b.data as Int32Array;
@@ -70,7 +70,7 @@ function lowerConvLike(
       name: `${id}_weights`,
       ctype: ctypeOf(wType),
       data: padded,
-      comment: `${kind === 'conv2d' ? `OHWI [${g.outC}][${g.kH}][${g.kW}][${g.inC}]` : `[${g.outC}][${g.inC}]`}${depth4 > depth ? `, rows padded ${depth} -> ${depth4}` : ''}; ${describeWeightQuant(w)}`,
+      comment: `${kind === 'conv2d' ? `OHWI [${g.outC}][${g.kH}][${g.kW}][${layout.cp}]` : `[${g.outC}][${layout.rowLength}]`}${layout.rowLength > depth ? (kind === 'conv2d' ? `, channels padded ${g.inC} -> ${layout.cp} with zeros` : `, rows padded ${depth} -> ${layout.rowLength}`) : ''}; ${describeWeightQuant(w)}`,
       kind: 'weights',
       align: 4,
     },
@@ -104,7 +104,7 @@ function lowerConvLike(
           key: JSON.stringify(['conv2d', g, inType, wType, outType, hasWzp, fast]),
           baseName: `kit_conv2d_${g.kH}x${g.kW}s${g.strideH}${g.strideW !== g.strideH ? `x${g.strideW}` : ''}_${g.inH}x${g.inW}x${g.inC}_${g.outC}${hasWzp ? '_zw' : ''}_${sfx}`,
           signature,
-          ctx: { ...g, ...common, oddPixels: (g.outH * g.outW) % 2 === 1 },
+          ctx: { ...g, ...common, ...rowBuffer(g, layout.cp) },
           describe: `conv2d ${g.kH}x${g.kW} stride ${g.strideH}x${g.strideW}, ${g.inH}x${g.inW}x${g.inC} -> ${g.outH}x${g.outW}x${g.outC}, padding top ${g.padTop} left ${g.padLeft}`,
         }
       : {
@@ -144,7 +144,7 @@ function lowerConvLike(
     arrays,
     inputs: [ctx.node.inputs[0]],
     output: ctx.node.outputs[0],
-    scratchBytes: (kind === 'conv2d' ? 2 : 1) * depth4 * 2,
+    scratchBytes: kind === 'conv2d' ? rowBuffer(g, layout.cp).scratchBytes : depth4 * 2,
     summary,
     notes: [
       `${thousands(macs)} MACs; ${thousands(g.outC * depth)} weights (${wType}${hasWzp ? ', zero point ' + describeZp(wzp) : ''}), ${g.outC} biases`,
@@ -153,6 +153,48 @@ function lowerConvLike(
     ],
     macs,
   };
+}
+
+/**
+ * Weight rows as the kernels read them. conv2d: OHWI with the input channels zero-padded to cp, a
+ * multiple of 4, so that every kernel row's run of K_W * cp values is whole words (the padding
+ * channels of the row buffers are 0 too). dense: each row zero-padded to a multiple of 4.
+ */
+interface WeightLayout {
+  /** Taps per row (K_H * K_W; 1 for dense), each of cp values of which the first inC are weights. */
+  taps: number;
+  cp: number;
+  rowLength: number;
+}
+
+function weightLayout(kind: 'conv2d' | 'dense', g: Geometry): WeightLayout {
+  if (kind === 'dense') return { taps: 1, cp: g.inC, rowLength: round4(g.inC) };
+  const cp = round4(g.inC);
+  return { taps: g.kH * g.kW, cp, rowLength: g.kH * g.kW * cp };
+}
+
+function padRows(raw: Int8Array | Uint8Array, layout: WeightLayout, g: Geometry, wType: string): Int8Array | Uint8Array {
+  const out = wType === 'int8' ? new Int8Array(g.outC * layout.rowLength) : new Uint8Array(g.outC * layout.rowLength);
+  const { taps } = layout;
+  for (let c = 0; c < g.outC; c++) {
+    for (let t = 0; t < taps; t++) {
+      const src = (c * taps + t) * g.inC;
+      out.set(raw.subarray(src, src + g.inC), c * layout.rowLength + t * layout.cp);
+    }
+  }
+  return out;
+}
+
+/**
+ * The conv2d kernel's row buffers: K_H input rows widened to int16, each rowW pixels of cp channels
+ * including the left and right padding, so that output pixel ox reads kernel row ky as one run of
+ * K_W * cp values at pixel ox * strideW. copyW input pixels are widened per row (the rest is padding
+ * or never read).
+ */
+function rowBuffer(g: Geometry, cp: number) {
+  const rowW = (g.outW - 1) * g.strideW + g.kW;
+  const copyW = Math.max(0, Math.min(g.inW, rowW - g.padLeft));
+  return { cp, rowW, copyW, run: g.kW * cp, ps: g.strideW * cp, scratchBytes: g.kH * rowW * cp * 2 };
 }
 
 /**
