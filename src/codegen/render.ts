@@ -45,7 +45,7 @@ export function render(p: Prepared, templates: Templates): Map<string, string> {
     ctype: s === 's8' ? 'int8_t' : 'uint8_t',
     extendAdd: s === 's8' ? 'kit_sxtab16' : 'kit_uxtab16',
   }));
-  const specs = new Map(convCtx.map((c) => [c.matmul as string, c.matmulSpec as { weights: string; output: string; fast: boolean }]));
+  const specs = new Map(convCtx.map((c) => [c.matmul as string, c.matmulSpec as { weights: string; output: string; fast: boolean; clampLo: boolean; clampHi: boolean }]));
   const matmul = [...specs.keys()].sort().map((suffix) => {
     const spec = specs.get(suffix)!;
     return {
@@ -54,6 +54,9 @@ export function render(p: Prepared, templates: Templates): Map<string, string> {
       outType: spec.output === 'int8' ? 'int8_t' : 'uint8_t',
       wSuffix: spec.weights === 'int8' ? 's8' : 'u8',
       fast: spec.fast,
+      sat: spec.output === 'int8' ? 'kit_ssat8' : 'kit_usat8',
+      clampLo: spec.clampLo,
+      clampHi: spec.clampHi,
       requant: spec.fast ? 'fast' : 'general',
     };
   });

@@ -84,7 +84,12 @@ function lowerConvLike(
   const signature = `const kit_conv_params_t *p, const ${ctypeOf(inType)} *input, ${ctypeOf(outType)} *output`;
   // The cheaper exact requantization (kit_requantize_fast) needs |acc| < 2^30 and no left shift.
   const fast = bound < 2 ** 30 && shift.every((v) => v <= -1);
-  const matmul = `${suffixOf(wType)}_${suffixOf(outType)}${fast ? '_fast' : ''}`;
+  // The output is saturated to its type for free (SSAT/USAT); the activation's clamp costs compares
+  // only where it is narrower than the type.
+  const range = dtypeRange(outType);
+  const clampLo = activationMin > range.qmin;
+  const clampHi = activationMax < range.qmax;
+  const matmul = `${suffixOf(wType)}_${suffixOf(outType)}${fast ? '_fast' : ''}${clampLo ? '_lo' : ''}${clampHi ? '_hi' : ''}`;
   const common = {
     inSuffix: suffixOf(inType),
     wType: ctypeOf(wType),
@@ -95,13 +100,13 @@ function lowerConvLike(
     simdWiden: g.inC % 4 === 0,
     weightZeroPoint: hasWzp,
     matmul,
-    matmulSpec: { weights: wType, output: outType, fast },
+    matmulSpec: { weights: wType, output: outType, fast, clampLo, clampHi },
   };
   const kernel =
     kind === 'conv2d'
       ? {
           template: 'conv2d',
-          key: JSON.stringify(['conv2d', g, inType, wType, outType, hasWzp, fast]),
+          key: JSON.stringify(['conv2d', g, inType, wType, outType, hasWzp, matmul]),
           baseName: `kit_conv2d_${g.kH}x${g.kW}s${g.strideH}${g.strideW !== g.strideH ? `x${g.strideW}` : ''}_${g.inH}x${g.inW}x${g.inC}_${g.outC}${hasWzp ? '_zw' : ''}_${sfx}`,
           signature,
           ctx: { ...g, ...common, ...rowBuffer(g, layout.cp) },
@@ -109,7 +114,7 @@ function lowerConvLike(
         }
       : {
           template: 'fully_connected',
-          key: JSON.stringify(['dense', g.inC, g.outC, inType, wType, outType, hasWzp, fast]),
+          key: JSON.stringify(['dense', g.inC, g.outC, inType, wType, outType, hasWzp, matmul]),
           baseName: `kit_fc_${g.inC}_${g.outC}${hasWzp ? '_zw' : ''}_${sfx}`,
           signature,
           ctx: { ...common, outC: g.outC },
