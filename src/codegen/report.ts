@@ -14,7 +14,7 @@ export function renderCodegenReport(p: Prepared, sizes: SizeReport, outDir: stri
   const verdict = plan.arenaBytes === plan.lowerBound ? 'optimal' : `${thousands(plan.arenaBytes - plan.lowerBound)} B above the bound`;
   lines.push(`memory plan: arena ${thousands(plan.arenaBytes)} B (${kib(plan.arenaBytes)}), lower bound ${thousands(plan.lowerBound)} B: ${verdict} (${plan.strategy})`);
   const busiest = plan.liveBytes.indexOf(Math.max(...plan.liveBytes));
-  lines.push(`  the bound is set at layer ${busiest} ${p.layers[busiest].node.name}; scratch ${thousands(plan.scratchTotal)} B more (im2col columns, shared)`);
+  lines.push(`  the bound is set at layer ${busiest} ${p.layers[busiest].node.name}; scratch ${thousands(plan.scratchTotal)} B more (conv row buffers and dense columns, shared)`);
   lines.push('');
   const rows = sizes.layers.map((l) => [
     String(l.index),

@@ -8,7 +8,7 @@
  * offset of ONE static arena (no allocation, no float). The memory plan:
  *
  *   arena 32 bytes = lower bound 32 bytes (optimal)
- *   scratch 48 bytes (im2col columns, shared by all layers)
+ *   scratch 120 bytes (conv row buffers and dense columns, shared by all layers)
  *
  *   [     20,      32) lut0                   9 B  layers 0..1
  *   [      0,      20) conv2d1               18 B  layers 1..2
@@ -53,7 +53,7 @@ void kit_model_invoke(const uint8_t *pixels, uint8_t *logits) {
      *   162 MACs; 18 weights (int8), 2 biases
      *   zero points: input -128, output -128; clamp [-128, 127]
      *   overflow: |acc| <= 205,856 (2^17.7, 13.3 bits of headroom below 2^31); requantization fast path (|acc| < 2^30, right shifts only)
-     *   arena: lut0 [20, 29) -> conv2d1 [0, 18); scratch 48 B
+     *   arena: lut0 [20, 29) -> conv2d1 [0, 18); scratch 120 B
      */
     kit_conv2d_3x3s1_3x3x1_2_s8(&kit_conv2d1, (const int8_t *)(arena + 20), (int8_t *)(arena + 0));
     KIT_TAP(1, arena + 0, 18);
