@@ -82,8 +82,9 @@ function lowerConvLike(
 
   const sfx = typeSuffix(inType, wType, outType);
   const signature = `const kit_conv_params_t *p, const ${ctypeOf(inType)} *input, ${ctypeOf(outType)} *output`;
-  // The cheaper exact requantization (kit_requantize_fast) needs |acc| < 2^30 and no left shift.
-  const fast = bound < 2 ** 30 && shift.every((v) => v <= -1);
+  // The cheaper exact requantization (kit_out_* fast path, kit_requantize_fast) needs |acc| < 2^30 and
+  // right shifts only, of at most 20 so that the output zero point folds into the rounding offset.
+  const fast = bound < 2 ** 30 && shift.every((v) => v <= -1 && v >= -20);
   // The output is saturated to its type for free (SSAT/USAT); the activation's clamp costs compares
   // only where it is narrower than the type.
   const range = dtypeRange(outType);
@@ -154,7 +155,7 @@ function lowerConvLike(
     notes: [
       `${thousands(macs)} MACs; ${thousands(g.outC * depth)} weights (${wType}${hasWzp ? ', zero point ' + describeZp(wzp) : ''}), ${g.outC} biases`,
       `zero points: input ${x.quant!.zeroPoint[0]}, output ${ctx.output.quant!.zeroPoint[0]}; clamp [${activationMin}, ${activationMax}]`,
-      `overflow: |acc| <= ${thousands(bound)} (${headroom(bound)}); requantization ${fast ? 'fast path (|acc| < 2^30, right shifts only)' : 'general path'}`,
+      `overflow: |acc| <= ${thousands(bound)} (${headroom(bound)}); requantization ${fast ? 'fast path (|acc| < 2^30, right shifts 1..20)' : 'general path'}`,
     ],
     macs,
   };
