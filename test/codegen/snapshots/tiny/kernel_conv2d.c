@@ -18,6 +18,11 @@
  * Overflow: acc = bias + sum (x - zx)(w - zw) is bounded by the layer's accumulator bound, printed
  * in model.c and checked by kit codegen against 2^31 (including the requantization's left shift).
  */
+/* gcc's scheduling before register allocation interleaves the unrolled dot products' loads until
+ * they spill (more instructions, not fewer); the order the source gives is already the good one. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-schedule-insns")
+#endif
 #include "kit_runtime.h"
 #include "kit_layers.h"
 

@@ -368,28 +368,28 @@ static inline int32_t kit_column_sum(const int16_t *col, int32_t n) {
  * is bounded by the layer's accumulator bound (checked by kit codegen), so int32 never overflows.
  */
 #if KIT_USE_DSP
-/* 8 depth values of the 4 pixels: one LDRD of weights, 4 kit_sxtb16, 8 LDRD of activations, 16 SMLAD. */
-KIT_INLINE void kit_dot4_step8_s8(const int8_t *w, const int16_t *c, int32_t ps, int32_t *a0, int32_t *a1, int32_t *a2, int32_t *a3) {
+/* Depth values o..o+7 of the 4 pixels (o a constant: immediate offsets): one LDRD of weights, 4 kit_sxtb16, 8 LDRD of activations, 16 SMLAD. */
+KIT_INLINE void kit_dot4_step8_s8(const int8_t *w, const int16_t *c, int32_t o, int32_t ps, int32_t *a0, int32_t *a1, int32_t *a2, int32_t *a3) {
     uint32_t v0, v1, x0, x1;
-    KIT_LOAD_2W(w, 0, v0, v1);
+    KIT_LOAD_2W(w, o, v0, v1);
     {
         const uint32_t w02 = kit_sxtb16(v0), w13 = kit_sxtb16_ror8(v0), w46 = kit_sxtb16(v1), w57 = kit_sxtb16_ror8(v1);
         /* Little endian: the low word of a pair is the one at the lower address. */
-        KIT_LOAD_2W(c, 0, x0, x1);
+        KIT_LOAD_2W(c, 2 * o + 0, x0, x1);
         *a0 = kit_smlad(x1, w13, kit_smlad(x0, w02, *a0));
-        KIT_LOAD_2W(c, 8, x0, x1);
+        KIT_LOAD_2W(c, 2 * o + 8, x0, x1);
         *a0 = kit_smlad(x1, w57, kit_smlad(x0, w46, *a0));
-        KIT_LOAD_2W(c, 2 * ps, x0, x1);
+        KIT_LOAD_2W(c, 2 * o + 2 * ps, x0, x1);
         *a1 = kit_smlad(x1, w13, kit_smlad(x0, w02, *a1));
-        KIT_LOAD_2W(c, 2 * ps + 8, x0, x1);
+        KIT_LOAD_2W(c, 2 * o + 2 * ps + 8, x0, x1);
         *a1 = kit_smlad(x1, w57, kit_smlad(x0, w46, *a1));
-        KIT_LOAD_2W(c, 4 * ps, x0, x1);
+        KIT_LOAD_2W(c, 2 * o + 4 * ps, x0, x1);
         *a2 = kit_smlad(x1, w13, kit_smlad(x0, w02, *a2));
-        KIT_LOAD_2W(c, 4 * ps + 8, x0, x1);
+        KIT_LOAD_2W(c, 2 * o + 4 * ps + 8, x0, x1);
         *a2 = kit_smlad(x1, w57, kit_smlad(x0, w46, *a2));
-        KIT_LOAD_2W(c, 6 * ps, x0, x1);
+        KIT_LOAD_2W(c, 2 * o + 6 * ps, x0, x1);
         *a3 = kit_smlad(x1, w13, kit_smlad(x0, w02, *a3));
-        KIT_LOAD_2W(c, 6 * ps + 8, x0, x1);
+        KIT_LOAD_2W(c, 2 * o + 6 * ps + 8, x0, x1);
         *a3 = kit_smlad(x1, w57, kit_smlad(x0, w46, *a3));
     }
 }
@@ -398,8 +398,17 @@ KIT_INLINE void kit_dot4_step8_s8(const int8_t *w, const int16_t *c, int32_t ps,
 KIT_INLINE void kit_dot4_s8(const int8_t *w, const int16_t *x, int32_t n, int32_t ps, int32_t *acc) {
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], k = 0;
 #if KIT_USE_DSP
-    /* 8 values per loop step (unrolling further makes gcc hoist the next weights and spill). */
-    for (; k + 8 <= n; k += 8) kit_dot4_step8_s8(w + k, x + k, ps, &a0, &a1, &a2, &a3);
+    /* 16 values per loop step: the loop's own 4 instructions once per 64 MACs (kernels that inline
+     * this are compiled without gcc's first scheduling pass, which would hoist the second half's
+     * weights and spill). */
+    for (; k + 16 <= n; k += 16) {
+        kit_dot4_step8_s8(w + k, x + k, 0, ps, &a0, &a1, &a2, &a3);
+        kit_dot4_step8_s8(w + k, x + k, 8, ps, &a0, &a1, &a2, &a3);
+    }
+    if (k + 8 <= n) {
+        kit_dot4_step8_s8(w + k, x + k, 0, ps, &a0, &a1, &a2, &a3);
+        k += 8;
+    }
     if (k < n) { /* a last 4 when n is not a multiple of 8 */
         const uint32_t v0 = kit_load_w32(w + k);
         const uint32_t w02 = kit_sxtb16(v0), w13 = kit_sxtb16_ror8(v0);
@@ -431,34 +440,33 @@ KIT_INLINE void kit_dot4_s8(const int8_t *w, const int16_t *x, int32_t n, int32_
 
 #if !KIT_USE_DSP
 /*
- * Without SIMD: two weight rows against the 4 pixels, so that each activation loaded feeds two
- * multiply-accumulates (2 weight and 4 activation loads per 8 MACs), 4 depth values per loop step.
+ * Without SIMD: two weight rows against two pixels (ps apart), so that each value loaded feeds two
+ * multiply-accumulates (2 weight and 2 activation loads per 4 MACs, 8 live sums fit the register
+ * files of the lx106 and the Cortex-M4), 4 depth values per loop step.
  */
-KIT_INLINE void kit_dot4x2_s8(const int8_t *w0, const int8_t *w1, const int16_t *x, int32_t n, int32_t ps, int32_t *acc0, int32_t *acc1) {
-    int32_t a0 = acc0[0], a1 = acc0[1], a2 = acc0[2], a3 = acc0[3];
-    int32_t b0 = acc1[0], b1 = acc1[1], b2 = acc1[2], b3 = acc1[3];
-    int32_t k;
-#define KIT_DOT4X2_STEP(j)                                \
-    do {                                                  \
-        const int32_t u = w0[j], v = w1[j];               \
-        int32_t t = x[j];                                 \
-        a0 += t * u, b0 += t * v;                         \
-        t = x[(j) + ps];                                  \
-        a1 += t * u, b1 += t * v;                         \
-        t = x[(j) + 2 * ps];                              \
-        a2 += t * u, b2 += t * v;                         \
-        t = x[(j) + 3 * ps];                              \
-        a3 += t * u, b3 += t * v;                         \
+KIT_INLINE void kit_dot2x2_s8(const int8_t *w0, const int8_t *w1, const int16_t *const *seg, int32_t segments, int32_t offset,
+                                    int32_t n, int32_t ps, int32_t *acc) {
+    int32_t a0 = acc[0], a1 = acc[1], b0 = acc[2], b1 = acc[3];
+    int32_t k, s;
+#define KIT_DOT2X2_STEP(j)                      \
+    do {                                        \
+        const int32_t u = w0[j], v = w1[j];     \
+        const int32_t e = x[j], f = x[(j) + ps]; \
+        a0 += e * u, b0 += e * v;               \
+        a1 += f * u, b1 += f * v;               \
     } while (0)
-    for (k = 0; k < n; k += 4) {
-        KIT_DOT4X2_STEP(k);
-        KIT_DOT4X2_STEP(k + 1);
-        KIT_DOT4X2_STEP(k + 2);
-        KIT_DOT4X2_STEP(k + 3);
+    /* All segments in one call: the sums stay in registers; the weight rows run on contiguously. */
+    for (s = 0; s < segments; s++, w0 += n, w1 += n) {
+        const int16_t *const x = seg[s] + offset;
+        for (k = 0; k < n; k += 4) {
+            KIT_DOT2X2_STEP(k);
+            KIT_DOT2X2_STEP(k + 1);
+            KIT_DOT2X2_STEP(k + 2);
+            KIT_DOT2X2_STEP(k + 3);
+        }
     }
-#undef KIT_DOT4X2_STEP
-    acc0[0] = a0, acc0[1] = a1, acc0[2] = a2, acc0[3] = a3;
-    acc1[0] = b0, acc1[1] = b1, acc1[2] = b2, acc1[3] = b3;
+#undef KIT_DOT2X2_STEP
+    acc[0] = a0, acc[1] = a1, acc[2] = b0, acc[3] = b1;
 }
 #endif
 
@@ -495,10 +503,17 @@ KIT_INLINE int32_t kit_dot1_s8(const int8_t *w, const int16_t *x, int32_t n, int
 /* One output value, fast requantization, no branch: saturated to the type, then clamped where
  * the activation is narrower (none here). */
 KIT_INLINE int8_t kit_out_s8_s8_fast(int32_t acc, int32_t multiplier, int32_t shift, int32_t zp, int32_t lo, int32_t hi) {
-    /* kit_requantize_fast, with the clamp after the zero point (|v| < 2^30: no overflow). */
+    /*
+     * kit_requantize_fast with the zero point folded into the rounding offset:
+     * ((v + 2^(r-1) + (v < 0)) >> r) + zp = (v + 2^(r-1) + zp 2^r + (v < 0)) >> r, since >> floors and
+     * zp 2^r is a multiple of 2^r. kit codegen takes this path only for r <= 20: |v| <= |acc| < 2^30
+     * and 2^19 + 255 * 2^20 < 2^28, so the sum fits int32. The offset is the same for a channel's
+     * pixels (computed once per channel after inlining).
+     */
     const int32_t right = -shift;
+    const int32_t offset = (int32_t)((uint32_t)(2 * zp + 1) << (right - 1)); /* 2^(r-1) + zp 2^r */
     int32_t v = kit_smmulr(acc * 2, multiplier);
-    v = kit_ssat8(((v + ((int32_t)1 << (right - 1)) + (v >> 31)) >> right) + zp);
+    v = kit_ssat8((v + offset + (v >> 31)) >> right);
     (void)lo, (void)hi;
     return (int8_t)v;
 }
@@ -511,17 +526,20 @@ KIT_INLINE void kit_conv_px4_s8_s8_fast(const kit_conv_params_t *p, const int8_t
 #if !KIT_USE_DSP
     for (; c + 1 < channels; c += 2) {
         const int8_t *const row = weights + c * depth;
-        int32_t acc[4], acd[4], i;
-        for (i = 0; i < 4; i++) {
-            acc[i] = p->bias[c] - (p->weight_zero_point ? p->weight_zero_point[c] * sums[i] : 0);
-            acd[i] = p->bias[c + 1] - (p->weight_zero_point ? p->weight_zero_point[c + 1] * sums[i] : 0);
-        }
-        for (s = 0; s < segments; s++) kit_dot4x2_s8(row + s * run, row + depth + s * run, seg[s], run, ps, acc, acd);
-        for (i = 0; i < 4; i++) {
-            const int8_t o0 = kit_out_s8_s8_fast(acc[i], p->multiplier[c], p->shift[c], zp, lo, hi);
-            const int8_t o1 = kit_out_s8_s8_fast(acd[i], p->multiplier[c + 1], p->shift[c + 1], zp, lo, hi);
-            out[i * out_stride + c] = o0;
-            out[i * out_stride + c + 1] = o1;
+        int32_t i, h;
+        for (h = 0; h < 4; h += 2) { /* pixels h and h + 1 */
+            int32_t acc[4]; /* channel c: pixels h, h + 1; channel c + 1: pixels h, h + 1 */
+            for (i = 0; i < 2; i++) {
+                acc[i] = p->bias[c] - (p->weight_zero_point ? p->weight_zero_point[c] * sums[h + i] : 0);
+                acc[2 + i] = p->bias[c + 1] - (p->weight_zero_point ? p->weight_zero_point[c + 1] * sums[h + i] : 0);
+            }
+            kit_dot2x2_s8(row, row + depth, seg, segments, h * ps, run, ps, acc);
+            for (i = 0; i < 2; i++) {
+                const int8_t o0 = kit_out_s8_s8_fast(acc[i], p->multiplier[c], p->shift[c], zp, lo, hi);
+                const int8_t o1 = kit_out_s8_s8_fast(acc[2 + i], p->multiplier[c + 1], p->shift[c + 1], zp, lo, hi);
+                out[(h + i) * out_stride + c] = o0;
+                out[(h + i) * out_stride + c + 1] = o1;
+            }
         }
     }
 #endif
