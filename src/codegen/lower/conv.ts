@@ -150,7 +150,8 @@ function lowerConvLike(
     arrays,
     inputs: [ctx.node.inputs[0]],
     output: ctx.node.outputs[0],
-    scratchBytes: kind === 'conv2d' ? rowBuffer(g, layout.cp).scratchBytes : depth4 * 2,
+    // conv2d with weight zero points: the row buffers' per-pixel sums after them.
+    scratchBytes: kind === 'conv2d' ? rowBuffer(g, layout.cp).scratchBytes + (hasWzp ? g.kH * rowBuffer(g, layout.cp).rowW * 4 : 0) : depth4 * 2,
     summary,
     notes: [
       `${thousands(macs)} MACs; ${thousands(g.outC * depth)} weights (${wType}${hasWzp ? ', zero point ' + describeZp(wzp) : ''}), ${g.outC} biases`,
