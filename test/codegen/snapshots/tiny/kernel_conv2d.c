@@ -31,7 +31,7 @@ void kit_conv2d_3x3s1_3x3x1_2_s8(const kit_conv_params_t *p, const int8_t *input
     enum {
         IN_H = 3, IN_W = 3, IN_C = 1,
         OUT_H = 3, OUT_W = 3, OUT_C = 2,
-        K_H = 3, STRIDE_H = 1, PAD_TOP = 1, PAD_LEFT = 1,
+        K_H = 3, K_W = 3, STRIDE_H = 1, STRIDE_W = 1, PAD_TOP = 1, PAD_LEFT = 1,
         CP = 4,         /* channels per pixel in the row buffers and weight rows: IN_C rounded up to 4 */
         ROW_W = 5,    /* pixels per row buffer: (OUT_W - 1) * STRIDE_W + K_W, padding included */
         COPY_W = 3,  /* input pixels widened per row */
