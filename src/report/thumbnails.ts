@@ -26,22 +26,38 @@ function toPng(width: number, height: number, rgbAt: (x: number, y: number) => [
   return PNG.sync.write(png, { colorType: 2 });
 }
 
-/** Writes HWC RGB images (IMAGE_BYTES each) side by side as one PNG. */
-export function writeImageStrip(file: string, images: Uint8Array[]): void {
-  if (images.length === 0) return;
-  const png = toPng(IMAGE_WIDTH * images.length, IMAGE_HEIGHT, (x, y) => {
+/** HWC RGB images (IMAGE_BYTES each) side by side as one PNG; undefined for no images. */
+export function imageStripPng(images: Uint8Array[]): Buffer | undefined {
+  if (images.length === 0) return undefined;
+  return toPng(IMAGE_WIDTH * images.length, IMAGE_HEIGHT, (x, y) => {
     const img = images[Math.floor(x / IMAGE_WIDTH)];
     const o = (y * IMAGE_WIDTH + (x % IMAGE_WIDTH)) * 3;
     return [img[o], img[o + 1], img[o + 2]];
   });
-  writeFileAtomic(file, png);
+}
+
+/** Writes HWC RGB images (IMAGE_BYTES each) side by side as one PNG. */
+export function writeImageStrip(file: string, images: Uint8Array[]): void {
+  const png = imageStripPng(images);
+  if (png) writeFileAtomic(file, png);
 }
 
 /** The images of a strip, each as a PNG data URL; [] when the file is missing or unreadable. */
 export function readImageStrip(file: string): string[] {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch {
+    return [];
+  }
+  return stripImages(bytes);
+}
+
+/** The images of a strip's PNG bytes, each as a PNG data URL; [] when they are not a PNG. */
+export function stripImages(bytes: Uint8Array): string[] {
   let png: PNG;
   try {
-    png = PNG.sync.read(readFileSync(file));
+    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch {
     return [];
   }

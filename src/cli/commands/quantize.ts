@@ -6,7 +6,8 @@ import { KitError } from '../../errors.js';
 import { CALIBRATION_METHODS, SCHEME_NAMES, quantizeModel, renderReport, saveQuantized, type CalibrationMethod } from '../../quantize/index.js';
 import { parseNumber, parsePositiveInt } from '../parse.js';
 import { phaseProgress } from '../progress-bar.js';
-import { examples, jsonOption, output, type JsonFlag } from '../output.js';
+import { examples, jsonOption, noteCapped, output, type JsonFlag } from '../output.js';
+import { probeFolder } from '../../util/atomic-folder.js';
 import { runCommand } from '../run-command.js';
 
 interface QuantizeFlags {
@@ -46,7 +47,12 @@ export function registerQuantize(program: Command): void {
         if (!(CALIBRATION_METHODS as readonly string[]).includes(flags.method)) {
           throw new KitError('bad-option', 'cli', `unknown calibration method '${flags.method}'`, `choose one of: ${CALIBRATION_METHODS.join(', ')}`);
         }
+        const outDir = flags.out ?? join(modelDir, flags.scheme);
+        // Before calibration and evaluation: an --out that cannot be written is one line now, not after.
+        probeFolder(outDir, 'quantize');
         const ds = loadDataset(flags.data);
+        noteCapped('--calib', flags.calib, ds.train.count, `training images in ${flags.data}`);
+        noteCapped('--eval', flags.eval, ds.test.count, `test images in ${flags.data}`);
         const calib = sampleImages(ds.train, flags.calib, flags.seed);
         const evalSet = sampleImages(ds.test, flags.eval, flags.seed);
         const progress = phaseProgress();
@@ -61,7 +67,6 @@ export function registerQuantize(program: Command): void {
           evalSet: { images: evalSet.images, labels: evalSet.labels, count: evalSet.count },
           onProgress: (p) => progress.update(p.phase, p.done, p.total),
         }).finally(() => progress.stop());
-        const outDir = flags.out ?? join(modelDir, flags.scheme);
         await saveQuantized(outDir, result);
         out.text(renderReport(result.report));
         out.text(`quantized model written to ${outDir} (report.json has these figures)`);

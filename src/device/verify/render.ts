@@ -10,6 +10,7 @@ export function renderVerifyReport(r: VerifyReport): string {
   const rows: [string, string][] = [
     ['board', `${r.board} (${r.devices.join(', ')})`],
     ['images', `${r.images} of ${r.requested}${r.complete ? '' : ' (interrupted: partial report)'}`],
+    ...(r.notVerified ? ([['verified', `nothing: ${r.notVerified}; every figure below is n/a, not 0`]] as [string, string][]) : []),
     ['host float accuracy', pct(r.accuracy.hostFloat)],
     ['host integer accuracy', pct(r.accuracy.hostInteger)],
     ['on-device accuracy', pct(r.accuracy.device)],

@@ -1,0 +1,212 @@
+/**
+ * Artefacts are replaced as a whole: a stage writes its new folder (or its set of files) under a
+ * temporary name beside the old one and swaps it in only once every file is on disk. A failure at
+ * any point (disk full, permission denied, a bug, Ctrl-C) leaves the old artefact as it was.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { KitError, type Stage } from '../errors.js';
+import { fsUserError } from './fs-errors.js';
+import { fsSeam } from './fs-seam.js';
+
+export interface ReplaceFolderOptions {
+  /** The stage named in error messages. */
+  stage: Stage;
+  /**
+   * Entries of the old folder that belong to this stage although the new folder does not write
+   * them again (stale files); they are dropped. Every other entry of the old folder (another
+   * stage's subfolder, such as kit codegen's c-<board> under a quantized folder, or a user's file)
+   * is carried over into the new folder untouched.
+   */
+  owns?: (name: string, path: string) => boolean;
+}
+
+const suffix = () => `${process.pid}-${randomBytes(4).toString('hex')}`;
+const TEMP = /^\.(.+)\.(tmp|old)-(\d+)-[0-9a-f]{8}$/;
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Tidies what a killed run left beside `target`: a half-written new folder is removed, and an old
+ * folder that was set aside for the swap (the run died between the two renames) is put back.
+ */
+function recover(parent: string, base: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = TEMP.exec(name);
+    if (!m || m[1] !== base || alive(Number(m[3]))) continue;
+    const path = join(parent, name);
+    if (m[2] === 'old' && !existsSync(join(parent, base))) renameSync(path, join(parent, base));
+    else rmSync(path, { recursive: true, force: true });
+  }
+}
+
+/** Creates `dir`'s parent folders, with one clear line when a file is in the way or it is not writable. */
+export function ensureParent(path: string, stage: Stage): void {
+  const parent = dirname(resolve(path));
+  try {
+    fsSeam.mkdir(parent);
+  } catch (e) {
+    throw fsUserError(e, stage, parent);
+  }
+}
+
+/** Refuses a path that exists and is a file where a folder is wanted. */
+function assertFolderOrMissing(target: string, shown: string, stage: Stage): void {
+  if (existsSync(target) && !statSync(target).isDirectory()) {
+    throw new KitError('path-is-file', stage, `${shown} is a file, not a folder`, 'choose another --out, or move that file away');
+  }
+}
+
+/**
+ * Checks before a long computation that `dir` can be written as `replaceFolder` will write it:
+ * creates its parent and a temporary folder beside it, then removes that again.
+ */
+export function probeFolder(dir: string, stage: Stage): void {
+  const target = resolve(dir);
+  ensureParent(target, stage);
+  assertFolderOrMissing(target, dir, stage);
+  const probe = join(dirname(target), `.${basename(target)}.tmp-${suffix()}`);
+  try {
+    fsSeam.mkdir(probe);
+    fsSeam.writeFile(join(probe, 'probe'), 'kit');
+  } catch (e) {
+    throw fsUserError(e, stage, dir);
+  } finally {
+    rmSync(probe, { recursive: true, force: true });
+  }
+}
+
+/** Checks before a long computation that `file` can be written (its folder exists or can be made, and takes a new file). */
+export function probeFile(file: string, stage: Stage): void {
+  const target = resolve(file);
+  ensureParent(target, stage);
+  if (existsSync(target) && statSync(target).isDirectory()) {
+    throw new KitError('path-is-folder', stage, `${file} is a folder, not a file`, 'give a file name');
+  }
+  const probe = `${target}.tmp-${suffix()}`;
+  try {
+    fsSeam.writeFile(probe, '');
+  } catch (e) {
+    throw fsUserError(e, stage, file);
+  } finally {
+    rmSync(probe, { force: true });
+  }
+}
+
+/**
+ * Writes folder `dir` as a whole: `write` fills a fresh temporary folder beside it, then the old
+ * folder's entries that the stage does not own are moved into the new one and the two are swapped
+ * by renames. Returns what `write` returned. Paths `write` records point into the temporary
+ * folder; `relocate` maps them to their final place.
+ */
+export async function replaceFolder<T>(dir: string, opts: ReplaceFolderOptions, write: (tmp: string) => Promise<T> | T): Promise<T> {
+  const target = resolve(dir);
+  const parent = dirname(target);
+  const base = basename(target);
+  ensureParent(target, opts.stage);
+  recover(parent, base);
+  assertFolderOrMissing(target, dir, opts.stage);
+  const tmp = join(parent, `.${base}.tmp-${suffix()}`);
+  try {
+    fsSeam.mkdir(tmp);
+  } catch (e) {
+    throw fsUserError(e, opts.stage, dir);
+  }
+  try {
+    const result = await write(tmp);
+    swapIn(target, tmp, opts.owns);
+    return result;
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw fsUserError(e, opts.stage, dir);
+  }
+}
+
+function swapIn(target: string, tmp: string, owns: ReplaceFolderOptions['owns']): void {
+  if (!existsSync(target)) {
+    fsSeam.rename(tmp, target);
+    return;
+  }
+  const fresh = new Set(readdirSync(tmp));
+  const carried: string[] = [];
+  const old = join(dirname(target), `.${basename(target)}.old-${suffix()}`);
+  let setAside = false;
+  try {
+    for (const name of readdirSync(target)) {
+      if (fresh.has(name) || owns?.(name, join(target, name))) continue;
+      fsSeam.rename(join(target, name), join(tmp, name));
+      carried.push(name);
+    }
+    fsSeam.rename(target, old);
+    setAside = true;
+    fsSeam.rename(tmp, target);
+  } catch (e) {
+    // Undo with the plain calls: put the old folder and everything taken from it back.
+    if (setAside) renameSync(old, target);
+    for (const name of carried) renameSync(join(tmp, name), join(target, name));
+    throw e;
+  }
+  rmSync(old, { recursive: true, force: true });
+}
+
+/** A path inside the temporary folder `tmp`, moved to the same place under `target`. */
+export function relocate(path: string, tmp: string, target: string): string {
+  const t = resolve(tmp);
+  return path === t || path.startsWith(`${t}/`) ? resolve(target) + path.slice(t.length) : path;
+}
+
+/**
+ * Replaces a set of files together: every new file is written under a temporary name first (a
+ * failure there leaves all old files untouched), then each is renamed over its old version, and
+ * if a rename fails the ones already swapped are put back.
+ */
+export function replaceFiles(files: { path: string; data: Uint8Array | string }[], stage: Stage): void {
+  const staged: { path: string; tmp: string }[] = [];
+  let current = '';
+  try {
+    for (const f of files) {
+      current = f.path;
+      ensureParent(f.path, stage);
+      if (existsSync(f.path) && statSync(f.path).isDirectory()) throw new KitError('path-is-folder', stage, `${f.path} is a folder, not a file`, 'give a file name');
+      const tmp = `${f.path}.tmp-${suffix()}`;
+      staged.push({ path: f.path, tmp });
+      fsSeam.writeFile(tmp, f.data);
+    }
+  } catch (e) {
+    for (const s of staged) rmSync(s.tmp, { force: true });
+    throw fsUserError(e, stage, current);
+  }
+  const swapped: { path: string; backup?: string }[] = [];
+  try {
+    for (const s of staged) {
+      current = s.path;
+      const backup = existsSync(s.path) ? `${s.path}.old-${suffix()}` : undefined;
+      if (backup) fsSeam.rename(s.path, backup);
+      swapped.push({ path: s.path, backup });
+      fsSeam.rename(s.tmp, s.path);
+    }
+  } catch (e) {
+    for (const w of swapped.reverse()) {
+      rmSync(w.path, { force: true });
+      if (w.backup && existsSync(w.backup)) renameSync(w.backup, w.path);
+    }
+    for (const s of staged) rmSync(s.tmp, { force: true });
+    throw fsUserError(e, stage, current);
+  }
+  for (const w of swapped) if (w.backup) rmSync(w.backup, { force: true });
+}
