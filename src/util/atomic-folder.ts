@@ -61,7 +61,17 @@ export function ensureParent(path: string, stage: Stage): void {
   try {
     fsSeam.mkdir(parent);
   } catch (e) {
+    const file = fileOnPath(parent);
+    if (file) throw new KitError('path-is-file', stage, `cannot write ${path}: ${file} is a file, not a folder`, 'choose another --out, or move that file away');
     throw fsUserError(e, stage, parent);
+  }
+}
+
+/** The nearest existing ancestor of `path` (or itself) when it is a file. */
+function fileOnPath(path: string): string | undefined {
+  for (let p = path; ; p = dirname(p)) {
+    if (existsSync(p)) return statSync(p).isDirectory() ? undefined : p;
+    if (dirname(p) === p) return undefined;
   }
 }
 
