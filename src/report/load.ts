@@ -12,6 +12,7 @@ import type { VerifyReport } from '../device/verify/verify.js';
 import { KitError } from '../errors.js';
 import { QUANT_REPORT_SCHEMA, REPORT_FILE } from '../quantize/artefact.js';
 import { checkSchemaVersion } from '../util/schema-version.js';
+import { SCHEMA_VERSION as GRAPH_SCHEMA_VERSION } from '../ir/schema.js';
 import type { QuantizationReport } from '../quantize/report.js';
 import { MISCLASSIFIED_PNG, readImageStrip, stripImages } from './thumbnails.js';
 
@@ -72,7 +73,9 @@ function quantizedUnder(model: string): string | null {
 
 /** Meta of a quantized folder's graph.json (model name, classes), if readable. */
 function quantizedMeta(quantized: string): { model?: string; scheme?: string; classes?: string[] } {
-  const graph = readJson<{ manifest?: { meta?: { model?: string; scheme?: string; classes?: string[] } } }>(join(quantized, 'graph.json'));
+  const file = join(quantized, 'graph.json');
+  const graph = readJson<{ manifest?: { schemaVersion?: unknown; kitVersion?: unknown; meta?: { model?: string; scheme?: string; classes?: string[] } } }>(file);
+  if (graph?.manifest) checkSchemaVersion({ file, found: graph.manifest.schemaVersion, known: GRAPH_SCHEMA_VERSION, writtenBy: graph.manifest.kitVersion, stage: 'cli', rerun: 'kit quantize' });
   return graph?.manifest?.meta ?? {};
 }
 

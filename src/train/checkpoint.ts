@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { KitError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { replaceFolder } from '../util/atomic-folder.js';
+import { checkSchemaVersion } from '../util/schema-version.js';
 import { loadLayersModel, saveLayersModel } from './model-io.js';
 import { restoreAdam, serializeAdam } from './optimizer-state.js';
 
@@ -73,8 +74,11 @@ export async function loadCheckpoint(out: string, opt: tf.AdamOptimizer): Promis
   let state: TrainState;
   try {
     dir = join(root, JSON.parse(readFileSync(join(root, POINTER), 'utf8')).checkpoint);
-    state = TrainState.parse(JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')));
+    const json = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { version?: unknown };
+    checkSchemaVersion({ file: join(dir, 'state.json'), found: json.version, known: 1, stage: 'train', rerun: 'kit train (without --resume, into a new --out)' });
+    state = TrainState.parse(json);
   } catch (e) {
+    if (e instanceof KitError) throw e;
     throw fail((e as Error).message.split('\n')[0]);
   }
   const model = await loadLayersModel(dir);
