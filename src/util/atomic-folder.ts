@@ -83,39 +83,39 @@ function assertFolderOrMissing(target: string, shown: string, stage: Stage): voi
 }
 
 /**
- * Checks before a long computation that `dir` can be written as `replaceFolder` will write it:
- * creates its parent and a temporary folder beside it, then removes that again.
+ * Checks before a long computation that `path` could be written, leaving nothing behind: no folder
+ * on the path is a file, and the nearest existing folder takes a new folder and file (the
+ * temporary ones replaceFolder and replaceFiles make there).
  */
-export function probeFolder(dir: string, stage: Stage): void {
-  const target = resolve(dir);
-  ensureParent(target, stage);
-  assertFolderOrMissing(target, dir, stage);
-  const probe = join(dirname(target), `.${basename(target)}.tmp-${suffix()}`);
+function probe(path: string, shown: string, stage: Stage): void {
+  const target = resolve(path);
+  const file = fileOnPath(dirname(target));
+  if (file) throw new KitError('path-is-file', stage, `cannot write ${shown}: ${file} is a file, not a folder`, 'choose another --out, or move that file away');
+  let near = dirname(target);
+  while (!existsSync(near)) near = dirname(near);
+  const tmp = join(near, `.kit-probe.tmp-${suffix()}`);
   try {
-    fsSeam.mkdir(probe);
-    fsSeam.writeFile(join(probe, 'probe'), 'kit');
+    fsSeam.mkdir(tmp);
+    fsSeam.writeFile(join(tmp, 'probe'), 'kit');
   } catch (e) {
-    throw fsUserError(e, stage, dir);
+    throw fsUserError(e, stage, shown);
   } finally {
-    rmSync(probe, { recursive: true, force: true });
+    rmSync(tmp, { recursive: true, force: true });
   }
 }
 
-/** Checks before a long computation that `file` can be written (its folder exists or can be made, and takes a new file). */
+/** Checks before a long computation that folder `dir` can be written (see probe). */
+export function probeFolder(dir: string, stage: Stage): void {
+  assertFolderOrMissing(resolve(dir), dir, stage);
+  probe(dir, dir, stage);
+}
+
+/** Checks before a long computation that `file` can be written (see probe). */
 export function probeFile(file: string, stage: Stage): void {
-  const target = resolve(file);
-  ensureParent(target, stage);
-  if (existsSync(target) && statSync(target).isDirectory()) {
+  if (existsSync(file) && statSync(file).isDirectory()) {
     throw new KitError('path-is-folder', stage, `${file} is a folder, not a file`, 'give a file name');
   }
-  const probe = `${target}.tmp-${suffix()}`;
-  try {
-    fsSeam.writeFile(probe, '');
-  } catch (e) {
-    throw fsUserError(e, stage, file);
-  } finally {
-    rmSync(probe, { force: true });
-  }
+  probe(file, file, stage);
 }
 
 /**
