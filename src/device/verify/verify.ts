@@ -212,7 +212,6 @@ export async function verifyOnDevice(opts: VerifyOptions): Promise<VerifyReport>
     requested: set.count,
     images: done,
     complete: done === set.count,
-    ...(done === 0 ? { notVerified: set.count === 0 ? 'the input set is empty' : opts.signal?.aborted ? 'interrupted before the first answer' : `no image was answered: ${failure instanceof Error ? failure.message : String(failure)}` } : {}),
     accuracy: opts.labelled === false
       ? { hostFloat: null, hostInteger: null, device: null }
       : { hostFloat: ref.floatClass ? frac(floatCorrect) : null, hostInteger: frac(hostCorrect), device: frac(deviceCorrect) },
@@ -260,6 +259,8 @@ export async function verifyOnDevice(opts: VerifyOptions): Promise<VerifyReport>
     // int8 graphs are what desktop TFLite runs; at most 200 inputs keep this a few seconds.
     ...(opts.graph.scheme === 'int8' ? { tflite: tfliteDivergence(opts.graph, set.images, Math.min(set.count, 200)) } : {}),
   };
+  // Nothing verified: every figure is null, and the report says why.
+  if (done === 0) report.notVerified = set.count === 0 ? 'the input set is empty' : opts.signal?.aborted ? 'interrupted before the first answer' : `no image was answered: ${failure instanceof Error ? failure.message : String(failure)}`;
   if (failure) throw new VerifyFailed(failure, report);
   return report;
 }
