@@ -75,8 +75,13 @@ function fileOnPath(path: string): string | undefined {
   }
 }
 
-/** Refuses a path that exists and is a file where a folder is wanted. */
+/** Refuses a path that exists and is a file where a folder is wanted, or that holds the current folder. */
 function assertFolderOrMissing(target: string, shown: string, stage: Stage): void {
+  const cwd = process.cwd();
+  if (cwd === target || cwd.startsWith(`${target}/`)) {
+    // Swapping it would leave this process and the shell in a deleted folder.
+    throw new KitError('out-holds-cwd', stage, `${shown} is or holds the current folder, and kit replaces an output folder whole`, 'give the output a folder of its own with --out');
+  }
   if (existsSync(target) && !statSync(target).isDirectory()) {
     throw new KitError('path-is-file', stage, `${shown} is a file, not a folder`, 'choose another --out, or move that file away');
   }

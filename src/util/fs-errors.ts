@@ -2,14 +2,14 @@ import { KitError, type Stage } from '../errors.js';
 
 /** What each file-system error means to a user, and what to do about it. */
 const USER_ERRORS: Record<string, [problem: string, hint: string]> = {
-  EACCES: ['permission denied', 'choose a folder you can write to (--out), or fix its permissions'],
-  EPERM: ['operation not permitted', 'choose a folder you can write to (--out), or fix its permissions'],
-  EROFS: ['the file system is read-only', 'choose a writable folder (--out)'],
-  ENOSPC: ['no space left on the device', 'free some disk space, or write to another disk (--out)'],
-  EDQUOT: ['disk quota exceeded', 'free some space, or write to another disk (--out)'],
-  ENOTDIR: ['a part of the path is a file, not a folder', 'choose another path (--out), or move that file away'],
+  EACCES: ['permission denied', 'choose a folder you can write to with --out, or fix its permissions'],
+  EPERM: ['operation not permitted', 'choose a folder you can write to with --out, or fix its permissions'],
+  EROFS: ['the file system is read-only', 'choose a writable folder with --out'],
+  ENOSPC: ['no space left on the device', 'free some disk space, or write to another disk with --out'],
+  EDQUOT: ['disk quota exceeded', 'free some space, or write to another disk with --out'],
+  ENOTDIR: ['a part of the path is a file, not a folder', 'choose another path with --out, or move that file away'],
   EISDIR: ['it is a folder, not a file', 'give a file name'],
-  EEXIST: ['a file is in the way', 'move it away, or choose another path (--out)'],
+  EEXIST: ['a file is in the way', 'move it away, or choose another path with --out'],
   ENAMETOOLONG: ['the path is too long', 'choose a shorter path'],
   EMFILE: ['too many open files', 'raise the open-file limit (ulimit -n)'],
 };
