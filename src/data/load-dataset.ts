@@ -147,6 +147,9 @@ export function loadImageData(path: string, opts: LoadOptions = {}): ImageData {
   if (!existsSync(abs)) {
     throw new KitError('missing-dataset', 'data', `no dataset at ${path}`, 'run `kit data cifar10` or point --data at a CIFAR-10 folder or archive');
   }
+  if (statSync(abs).isDirectory() && readdirSync(abs).length === 0) {
+    throw new KitError('empty-dataset', 'data', `${path} is empty`, 'put the images in <folder>/<class>/*.jpg (or train/<class>/ and test/<class>/)');
+  }
   const ds = statSync(abs).isDirectory() ? loadFolder(abs, opts) : isArchivePath(abs) ? loadArchive(abs, opts) : undefined;
   if (ds) return ds;
   throw new KitError('unknown-dataset', 'data', `${path} is not a dataset kit can read`, ACCEPTED_LAYOUTS);

@@ -81,11 +81,20 @@ export function resizeRgb(img: RgbImage, height: number, width: number): RgbImag
   return { width, height, rgb };
 }
 
-/** The central height x width window (torchvision's CenterCrop offsets: round((size - crop) / 2)). */
+/** Python's round(): halves go to the even neighbour. */
+const roundHalfEven = (x: number) => {
+  const f = Math.floor(x);
+  return x - f === 0.5 ? (f % 2 === 0 ? f : f + 1) : Math.round(x);
+};
+
+/**
+ * The central height x width window, at torchvision's CenterCrop offsets: Python's
+ * round((size - crop) / 2), so an odd margin leaves the extra pixel where torchvision does.
+ */
 export function centerCropRgb(img: RgbImage, height: number, width: number): RgbImage {
   if (img.height === height && img.width === width) return img;
-  const top = Math.round((img.height - height) / 2);
-  const left = Math.round((img.width - width) / 2);
+  const top = roundHalfEven((img.height - height) / 2);
+  const left = roundHalfEven((img.width - width) / 2);
   const rgb = new Uint8Array(height * width * 3);
   for (let y = 0; y < height; y++) rgb.set(img.rgb.subarray(((top + y) * img.width + left) * 3, ((top + y) * img.width + left + width) * 3), y * width * 3);
   return { width, height, rgb };

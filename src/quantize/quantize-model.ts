@@ -144,8 +144,11 @@ async function quantizeLoaded(loaded: Graph, facts: LoadedFacts, source: SourceF
   const classes = resolveClasses(undefined, outputs, modelClasses, sets.classes);
   if (!classes) throw new KitError('missing-classes', 'quantize', `the model in ${options.modelDir} names no classes and the data has no ${outputs} class folders`, `pass --classes with ${outputs} comma-separated names`);
   const pixels = numElements(inputShape);
-  if (sets.calibImages.images.length !== sets.calibImages.count * pixels) {
-    throw new KitError('data-shape', 'quantize', `the model reads ${inputShape.join('x')} inputs but the calibration images have ${sets.calibImages.images.length / Math.max(1, sets.calibImages.count)} values each`, 'give data whose images match the model input');
+  const given = sets.calibImages.images.length;
+  // Callers may hand a longer buffer of which the first `count` images are used; a buffer that is
+  // not a whole number of inputs (or too short) is data of another shape.
+  if (given < sets.calibImages.count * pixels || given % pixels !== 0 || (options.data === undefined && isImportedModel(options.modelDir) && given !== sets.calibImages.count * pixels)) {
+    throw new KitError('data-shape', 'quantize', `the model reads ${inputShape.join('x')} images but the calibration images have ${sets.calibImages.images.length / Math.max(1, sets.calibImages.count)} values each`, 'give data whose images match the model input');
   }
   const run = { ...options, calibImages: sets.calibImages };
   checkCalibrationOptions(run.calibImages, { method: options.calibMethod, percentile: options.percentile });
