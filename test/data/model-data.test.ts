@@ -182,3 +182,17 @@ test('images for an int8-input model: each pixel\'s real value quantized with th
   assert.throws(() => imagesToInput(set, input, undefined), kitError('bad-option', /reads a quantized int8 tensor \(scale 0\.0039\d+, zero point -128\), and nothing says how a pixel becomes its value/));
   assert.equal(parseImagePrep({}).resize, undefined);
 });
+
+test('a 1-channel model takes grey images as their one channel; a colour image is refused in one line', () => {
+  const root = join(tmpDir('grey'), 'photos');
+  mkdirSync(join(root, 'a'), { recursive: true });
+  const png = new PNG({ width: 4, height: 3 });
+  for (let p = 0; p < 12; p++) png.data.set([p * 20, p * 20, p * 20, 255], 4 * p);
+  writeFileSync(join(root, 'a', 'grey.png'), PNG.sync.write(png));
+  const grey = loadModelData({ data: root }, pixelModel([3, 4, 1], 1));
+  assert.deepEqual([...grey.test.images], Array.from({ length: 12 }, (_, p) => p * 20));
+  png.data[4 * 5] = 7;
+  writeFileSync(join(root, 'a', 'colour.png'), PNG.sync.write(png));
+  assert.throws(() => loadModelData({ data: root }, pixelModel([3, 4, 1], 1)), kitError('image-channels', /colour\.png is a colour image but the model reads 1 channel/));
+  assert.throws(() => loadModelData({ data: root }, pixelModel([640], 1)), kitError('data-shape', /reads \[640\] inputs, not RGB or grey images/));
+});
