@@ -15,7 +15,7 @@ import { loadImageData } from './load-dataset.js';
 import type { Normalization } from './normalize.js';
 import { npyInputs, type InputTensor } from './npy-inputs.js';
 import { sampleImages } from './sample.js';
-import { itemBytes, selectImages, type LabelledImages } from './types.js';
+import { selectImages, type LabelledImages } from './types.js';
 import { Rng } from '../util/rng.js';
 
 export type { InputTensor } from './npy-inputs.js';
@@ -144,6 +144,3 @@ export function calibrationSplit(data: ModelData, calib: number, evalCount: numb
   const evalSet = data.labelled ? sampleImages(selectImages(all, rest), evalCount, seed) : null;
   return { calib: selectImages(all, calibIdx), eval: evalSet };
 }
-
-/** Bytes of one input of the model. */
-export const inputBytes = (input: InputTensor) => itemBytes(input.shape);
