@@ -41,11 +41,13 @@ export function output(flags: JsonFlag): Output {
 }
 
 /**
- * A notice on stderr (also under --json) when an option asks for more images than the data has:
- * the command goes on with all of them, but says so instead of capping silently.
+ * A notice on stderr (also under --json) when an option the user gave asks for more images than
+ * the data has: the command goes on with all of them, but says so instead of capping silently.
+ * Defaults (--calib 1000 on a small folder) go unremarked.
  */
-export function noteCapped(flag: string, asked: number | undefined, available: number, what: string): void {
-  if (asked !== undefined && asked > available) {
+export function noteCapped(cmd: Command, flag: string, asked: number | undefined, available: number, what: string): void {
+  const key = flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  if (asked !== undefined && asked > available && cmd.getOptionValueSource(key) === 'cli') {
     process.stderr.write(`note: ${flag} ${asked} is more than the ${available.toLocaleString('en-US')} ${what}; using all ${available.toLocaleString('en-US')}\n`);
   }
 }

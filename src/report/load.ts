@@ -114,6 +114,6 @@ export function loadReportSources(dir: string, opts: { verifyFile?: string; veri
     quantization,
     codegen: manifest?.figures ?? null,
     verify,
-    thumbnails: opts.strip !== undefined ? (opts.strip ? stripImages(opts.strip) : []) : verify && verifyFile ? readImageStrip(join(dirname(verifyFile), MISCLASSIFIED_PNG)) : [],
+    thumbnails: !verify ? [] : opts.strip !== undefined ? (opts.strip ? stripImages(opts.strip, verify.misclassified.length) : []) : verifyFile ? readImageStrip(join(dirname(verifyFile), MISCLASSIFIED_PNG), verify.misclassified.length) : [],
   };
 }

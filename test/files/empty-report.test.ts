@@ -27,7 +27,7 @@ test('nothing verified: figures are null with the reason, and the table says so'
   const build = await buildFirmware({ board, modelDir: project, outDir: join(project, 'build') });
   const { graph } = await loadQuantized(q);
   const run = (count: number, signal?: AbortSignal) =>
-    verifyOnDevice({ graph, modelHash: gen.hash, board, firmware: build.file, signal, set: { images: syntheticImages(count, 3, 8), labels: new Uint8Array(count), count } });
+    verifyOnDevice({ graph, modelHash: gen.hash, board, firmware: build.file, signal, set: { images: syntheticImages(count, 3, 8), labels: new Uint8Array(count), count, shape: [8, 8, 3] } });
 
   const empty = await run(0);
   assert.equal(empty.images, 0);
