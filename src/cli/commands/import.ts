@@ -5,6 +5,7 @@ import { importOnnx } from '../../import/onnx/index.js';
 import { importTflite, renderImportSummary, saveImported } from '../../import/tflite/import-model.js';
 import { examples, jsonOption, output, type JsonFlag } from '../output.js';
 import { runCommand } from '../run-command.js';
+import { probeFolder } from '../../util/atomic-folder.js';
 
 interface ImportFlags extends JsonFlag {
   out?: string;
@@ -22,8 +23,9 @@ function numbers(flag: string, v: string): number[] {
 /** An int8 .tflite is already quantized: it becomes the folder kit quantize would have written. */
 async function importTfliteFile(file: string, flags: ImportFlags): Promise<void> {
   const doc = output(flags);
-  const result = await importTflite(file);
   const dir = flags.out ?? file.replace(/\.tflite$/i, '') + (file.toLowerCase().endsWith('.tflite') ? '' : '-kit');
+  probeFolder(dir, 'import');
+  const result = await importTflite(file);
   await saveImported(dir, file, result);
   doc.text(renderImportSummary(result.summary));
   doc.text(`quantized model written to ${dir}; next: kit codegen ${dir} --board qemu-cortex-m4`);
@@ -40,6 +42,7 @@ async function importOnnxFile(file: string, flags: ImportFlags): Promise<void> {
   if (std.some((s) => s <= 0)) throw new KitError('bad-option', 'cli', `--std '${flags.std}' has a value that is not positive`, 'standard deviations are positive');
   const out = flags.out ?? join(dirname(file), basename(file, extname(file)));
   const doc = output(flags);
+  probeFolder(out, 'import');
   const { graph, meta } = await importOnnx(file, out, {
     normalization: { mean, std },
     classes: flags.classes?.split(',').map((s) => s.trim()),

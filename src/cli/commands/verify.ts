@@ -11,12 +11,14 @@ import { VerifyFailed, verifyOnDevice, type VerifyReport } from '../../device/ve
 import { renderVerifyReport } from '../../device/verify/render.js';
 import { KitError } from '../../errors.js';
 import { loadFloatGraph, loadQuantized } from '../../quantize/index.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import { rmSync } from 'node:fs';
+import { probeFile, replaceFiles } from '../../util/atomic-folder.js';
 import { parseNumber, parsePositiveInt } from '../parse.js';
 import { phaseProgress } from '../progress-bar.js';
-import { pickImages, MISCLASSIFIED_PNG, writeImageStrip } from '../../report/thumbnails.js';
-import { writeHtmlReport } from '../../report/write.js';
-import { examples, jsonOption, output } from '../output.js';
+import { imageStripPng, pickImages, MISCLASSIFIED_PNG } from '../../report/thumbnails.js';
+import { renderHtmlReport } from '../../report/html.js';
+import { loadReportSources, VERIFY_REPORT_SCHEMA } from '../../report/load.js';
+import { examples, jsonOption, noteCapped, output } from '../output.js';
 import { runCommand } from '../run-command.js';
 import { firmwareDir } from './flash.js';
 import { randomInputs } from '../../device/verify/random-inputs.js';
@@ -60,7 +62,7 @@ export function registerVerify(program: Command): void {
       ),
     )
     .action(
-      runCommand(async (project: string, flags: VerifyFlags) => {
+      runCommand(async (project: string, flags: VerifyFlags, cmd: Command) => {
         const out = output(flags);
         const manifest = readCodegenManifest(project);
         const board = loadBoard(manifest.board);
@@ -79,6 +81,7 @@ export function registerVerify(program: Command): void {
         if (flags.random) set = randomInputs(graph, flags.random, flags.seed);
         else {
           const data = loadModelData(flags, input, normalization ?? (meta.normalization as Normalization | undefined));
+          noteCapped(cmd, '--samples', count, data.test.count, `test items in ${data.source}`);
           set = sampleImages(data.test, count, flags.seed);
           labelled = data.labelled;
           // The same seeded sample of the decoded pixels, for the misclassified thumbnails.
@@ -94,11 +97,18 @@ export function registerVerify(program: Command): void {
         process.once('SIGINT', onSigint);
         const progress = phaseProgress();
         const htmlFile = reportFile.replace(/\.json$/, '') + '.html';
+        const pngFile = join(dirname(reportFile), MISCLASSIFIED_PNG);
+        // The JSON, the thumbnails and the HTML page are replaced together: never a page of one run
+        // beside the JSON of another (src/util/atomic-folder.ts).
         const save = (r: VerifyReport) => {
-          writeFileAtomic(reportFile, JSON.stringify(r, null, 2) + '\n');
-          if (thumbnails) writeImageStrip(join(dirname(reportFile), MISCLASSIFIED_PNG), pickImages(thumbnails.images, itemBytes(thumbnails.shape), r.misclassified.map((m) => m.index)), thumbnails.shape);
-          writeHtmlReport(project, htmlFile, { verifyFile: reportFile });
+          const json = { schema: VERIFY_REPORT_SCHEMA, ...r };
+          const strip = thumbnails && imageStripPng(pickImages(thumbnails.images, itemBytes(thumbnails.shape), r.misclassified.map((m) => m.index)), thumbnails.shape);
+          const html = renderHtmlReport(loadReportSources(project, { verifyFile: reportFile, verify: json, strip: strip ?? null }));
+          replaceFiles([{ path: reportFile, data: JSON.stringify(json, null, 2) + '\n' }, ...(strip ? [{ path: pngFile, data: strip }] : []), { path: htmlFile, data: html }], 'device');
+          if (!strip) rmSync(pngFile, { force: true });
         };
+        // Before the first image goes out: a report path that cannot be written is one line now.
+        probeFile(reportFile, 'device');
         let report: VerifyReport;
         try {
           report = await verifyOnDevice({
@@ -119,7 +129,10 @@ export function registerVerify(program: Command): void {
             },
           });
         } catch (e) {
-          if (e instanceof VerifyFailed) save(e.report);
+          if (e instanceof VerifyFailed) {
+            save(e.report);
+            out.text(`${renderVerifyReport(e.report)}\npartial report written to ${reportFile} and ${htmlFile}`);
+          }
           throw e;
         } finally {
           progress.stop();
@@ -128,8 +141,11 @@ export function registerVerify(program: Command): void {
         save(report);
         out.text(`${renderVerifyReport(report)}\nreport written to ${reportFile} and ${htmlFile}`);
         out.result(report);
-        const agreementPct = 100 * report.agreement.bitExact;
         if (!report.complete) return 130;
+        if (report.agreement.bitExact === null) {
+          throw new KitError('nothing-verified', 'device', `nothing was verified: ${report.notVerified ?? 'no image was answered'}`, 'give kit verify some inputs (--samples, --all, --random or --inputs)');
+        }
+        const agreementPct = 100 * report.agreement.bitExact;
         if (agreementPct < flags.minAgreement) {
           throw new KitError('disagreement', 'device', `bit-exact agreement ${agreementPct.toFixed(2)}% is below ${flags.minAgreement}%`, `the board does not compute what the host computes; see the mismatches in ${reportFile}`);
         }

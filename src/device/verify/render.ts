@@ -15,6 +15,7 @@ export function renderVerifyReport(r: VerifyReport): string {
     ['on-device accuracy', pct(r.accuracy.device)],
     ['bit-exact agreement', `${pct(r.agreement.bitExact)} (same class: ${pct(r.agreement.class)})`],
   ];
+  if (r.notVerified) rows.splice(2, 0, ['verified', `nothing: ${r.notVerified}; every figure below is n/a, not 0`]);
   if (l.medianInstructions !== null) {
     rows.push(['instructions median / p90', `${num(l.medianInstructions)} / ${num(l.p90Instructions)} (exact, QEMU -icount)`]);
     rows.push(['latency median / p90', `${num(l.medianMs, 1)} / ${num(l.p90Ms, 1)} ms at ${num(l.clockHz / 1e6, 1)} MHz, if one instruction per cycle`]);

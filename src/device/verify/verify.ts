@@ -51,10 +51,12 @@ export interface VerifyReport {
   requested: number;
   images: number;
   complete: boolean;
-  /** null without labels (random or unlabelled raw inputs). */
+  /** null without labels (random or unlabelled raw inputs), or when no image was verified. */
   accuracy: { hostFloat: number | null; hostInteger: number | null; device: number | null };
-  /** Fractions of the verified images: identical logit bytes, and same top-1 class. */
-  agreement: { bitExact: number; class: number };
+  /** Fractions of the verified images: identical logit bytes, and same top-1 class; null when none was verified. */
+  agreement: { bitExact: number | null; class: number | null };
+  /** Why no image was verified (then every figure above is null, not 0); absent when some were. */
+  notVerified?: string;
   mismatches: Mismatch[];
   /** On the device: confusion[label][predicted class], over the answered images. */
   confusion: number[][];
@@ -188,7 +190,8 @@ export async function verifyOnDevice(opts: VerifyOptions): Promise<VerifyReport>
     if (ref.floatClass && ref.floatClass[i] === set.labels[i]) floatCorrect++;
     if (ref.intClass[i] === deviceClass[i]) classAgree++;
   }
-  const frac = (n: number) => (done ? n / done : 0);
+  // Nothing verified is no figure at all, not 0 % (which would read as a failing board).
+  const frac = (n: number) => (done ? n / done : null);
   const cyclesPerTick = info.tickHz > 0 && info.clockHz > 0 ? info.clockHz / info.tickHz : null;
   const medianTicks = percentile(ticks, 50);
   const p90Ticks = percentile(ticks, 90);
@@ -256,6 +259,8 @@ export async function verifyOnDevice(opts: VerifyOptions): Promise<VerifyReport>
     // int8 graphs are what desktop TFLite runs; at most 200 inputs keep this a few seconds.
     ...(opts.graph.scheme === 'int8' ? { tflite: tfliteDivergence(opts.graph, set.images, Math.min(set.count, 200)) } : {}),
   };
+  // Nothing verified: every figure is null, and the report says why.
+  if (done === 0) report.notVerified = set.count === 0 ? 'the input set is empty' : opts.signal?.aborted ? 'interrupted before the first answer' : `no image was answered: ${failure instanceof Error ? failure.message : String(failure)}`;
   if (failure) throw new VerifyFailed(failure, report);
   return report;
 }

@@ -4,6 +4,7 @@ import { KitError } from '../../errors.js';
 import type { Graph } from '../../ir/graph.js';
 import { describeFiles } from '../../ir/hash.js';
 import { saveGraph } from '../../ir/serialize.js';
+import { replaceFolder } from '../../util/atomic-folder.js';
 import { graphFromOnnx, type InputNormalization } from './convert.js';
 import { readOnnxModel } from './read-model.js';
 
@@ -52,6 +53,7 @@ export function importOnnxGraph(file: string, options: ImportOptions): { graph: 
 /** `kit import`: convert, then write the float graph folder (graph.json + graph.bin) that `kit quantize` reads. */
 export async function importOnnx(file: string, out: string, options: ImportOptions): Promise<{ graph: Graph; meta: ImportedMeta }> {
   const result = importOnnxGraph(file, options);
-  await saveGraph(out, result.graph, { source: await describeFiles([file]), meta: { ...result.meta } });
+  const source = await describeFiles([file]);
+  await replaceFolder(out, { stage: 'import' }, (tmp) => saveGraph(tmp, result.graph, { source, meta: { ...result.meta } }));
   return result;
 }
