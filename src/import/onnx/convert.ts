@@ -67,8 +67,9 @@ class NodeScope {
   }
 }
 
-export function graphFromOnnx(model: ModelProto, opset: number, norm: InputNormalization): Graph {
-  return new Converter(model, opset, norm).run();
+/** `baseDir`: the model file's folder, where tensors saved as external data are read from. */
+export function graphFromOnnx(model: ModelProto, opset: number, norm: InputNormalization, baseDir?: string): Graph {
+  return new Converter(model, opset, norm, baseDir).run();
 }
 
 class Converter {
@@ -79,12 +80,12 @@ class Converter {
   private readonly names = new Set<string>();
   private readonly g: GraphProto;
 
-  constructor(model: ModelProto, private readonly opset: number, private norm: InputNormalization) {
+  constructor(model: ModelProto, private readonly opset: number, private norm: InputNormalization, private readonly baseDir?: string) {
     this.g = model.graph!;
   }
 
   run(): Graph {
-    for (const t of this.g.initializer ?? []) this.values.set(t.name!, { kind: 'const', c: decodeTensor(t, 'initializer') });
+    for (const t of this.g.initializer ?? []) this.values.set(t.name!, { kind: 'const', c: decodeTensor(t, 'initializer', this.baseDir) });
     this.bindInput();
     for (const n of this.g.node ?? []) for (const i of n.input ?? []) if (i) this.consumers.set(i, (this.consumers.get(i) ?? 0) + 1);
     for (const o of this.g.output ?? []) this.consumers.set(o.name!, (this.consumers.get(o.name!) ?? 0) + 1);
