@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -131,4 +131,34 @@ test('a Layers model without kit.json imports with the normalization it is given
   assert.deepEqual(new Interpreter(graph).run(pixels), new Interpreter(own).run(pixels));
   await assert.rejects(importTfjsGraph(dir, { normalization: trained.kit.normalization, classes: ['cat', 'dog'] }), kitError('bad-option', /2 classes but the model has 10 outputs/));
   await assert.rejects(importTfjsGraph(src, { normalization: trained.kit.normalization }), kitError('bad-option', /resnet8 was written by kit train \(it has kit\.json\)$/));
+});
+
+test('graph models kit cannot take: an unsupported op (named, with its index), two inputs, NaN weights, NCHW, a truncated shard', async () => {
+  const small = (dir: string, edit: (b: TfjsGraphBuilder, x: string) => string, weights = randomValues(3 * 3 * 3 * 4, 1)) => {
+    const b = new TfjsGraphBuilder([6, 5, 3]);
+    let x = b.node('conv/Conv2D', 'Conv2D', ['input_1', b.const('conv/kernel', [3, 3, 3, 4], weights)], { strides: ints([1, 1, 1, 1]), padding: str('SAME'), data_format: str('NHWC') });
+    x = edit(b, x);
+    x = b.node('mean', 'Mean', [x, b.const('axes', [2], [1, 2], 'int32')], { keep_dims: { b: false } });
+    b.node('Identity', 'Identity', [x]);
+    return b.write(join(work, dir), 'Identity');
+  };
+  const norm = { normalization: { mean: [0.5], std: [0.25] } };
+  const sigmoid = small('sigmoid', (b, x) => b.node('act/Sigmoid', 'Sigmoid', [x]));
+  await assert.rejects(importTfjsGraph(sigmoid, norm), kitError('tfjs-unsupported', /^node 'act\/Sigmoid' \(#3, Sigmoid\) is not supported$/));
+  const two = small('two-inputs', (b, x) => {
+    b.nodes.push({ name: 'mask', op: 'Placeholder', attr: { dtype: { type: 'DT_FLOAT' }, shape: { shape: { dim: [{ size: '-1' }, { size: '6' }, { size: '5' }, { size: '4' }] } } } });
+    return b.node('masked', 'AddV2', [x, 'mask']);
+  });
+  await assert.rejects(importTfjsGraph(two, norm), kitError('model-shape', /more than one input \('mask' is another\)/));
+  const nan = small('nan', (_, x) => x, Float32Array.from(randomValues(108, 1), (v, i) => (i === 5 ? NaN : v)));
+  await assert.rejects(importTfjsGraph(nan, norm), kitError('tfjs-nan', /^weight 'conv\/kernel' holds NaN or infinite values$/));
+  const nchw = small('nchw', (b, x) => {
+    b.nodes[b.nodes.length - 1].attr!.data_format = str('NCHW');
+    return x;
+  });
+  await assert.rejects(importTfjsGraph(nchw, norm), kitError('tfjs-unsupported', /^node 'conv\/Conv2D' \(#2, Conv2D\) computes in NCHW$/));
+  const ok = small('truncated', (_, x) => x);
+  const shard = join(ok, 'group1-shard1of1.bin');
+  truncateSync(shard, 100);
+  await assert.rejects(importTfjsGraph(ok, norm), kitError('corrupt-model', /are 100 bytes, model\.json expects 440/));
 });
