@@ -17,7 +17,7 @@ interface LayerJson {
 }
 
 /** name -> { shape, data } from model.json's weightsManifest. */
-function readWeights(dir: string, manifest: { paths: string[]; weights: { name: string; shape: number[]; dtype: string }[] }[]) {
+export function readWeights(dir: string, manifest: { paths: string[]; weights: { name: string; shape: number[]; dtype: string }[] }[]) {
   const out = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const group of manifest) {
     const bytes = Buffer.concat(group.paths.map((p) => readFileSync(join(dir, p))));

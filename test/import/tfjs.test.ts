@@ -15,6 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { generateC } from '../../src/codegen/index.js';
+import { loadDataset } from '../../src/data/load-dataset.js';
+import { CIFAR10_CLASSES, selectImages } from '../../src/data/types.js';
 import { importTfjs, importTfjsGraph } from '../../src/import/tfjs/index.js';
 import { graphFromLayersModel } from '../../src/ir/from-layers.js';
 import { Interpreter } from '../../src/ir/interpreter.js';
@@ -24,6 +26,7 @@ import { quantizeModel } from '../../src/quantize/quantize-model.js';
 import { readModelArtifacts } from '../../src/train/model-io.js';
 import { assertMatchesInterpreter, compileModel, missing, runModel } from '../codegen/helpers.js';
 import { kitError } from '../kit-error.js';
+import { layersModelToGraphModel } from './layers-to-graph-model.js';
 import { randomPixels, randomValues } from './onnx-builder.js';
 import { fused, ints, str, TfjsGraphBuilder } from './tfjs-graph-builder.js';
 
@@ -32,6 +35,7 @@ after(() => rmSync(work, { recursive: true, force: true }));
 const SHAPE = [11, 9, 3];
 const PIXELS = SHAPE[0] * SHAPE[1] * SHAPE[2];
 const CLASSES = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+const CIFAR = { mean: [0.4914, 0.4822, 0.4465], std: [0.247, 0.243, 0.261] };
 
 /** A small Keras CNN as tensorflowjs_converter writes it; the model reads raw pixel values 0..255. */
 function kerasCnn(dir: string): string {
@@ -161,4 +165,37 @@ test('graph models kit cannot take: an unsupported op (named, with its index), t
   const shard = join(ok, 'group1-shard1of1.bin');
   truncateSync(shard, 100);
   await assert.rejects(importTfjsGraph(ok, norm), kitError('corrupt-model', /are 100 bytes, model\.json expects 440/));
+});
+
+test('the bundled ResNet-8 as tensorflowjs_converter writes it from Keras (BatchNorm folded, fused ops): same logits, int8 on real images', async () => {
+  const dir = layersModelToGraphModel(join(import.meta.dirname, '..', 'fixtures', 'resnet8'), join(work, 'resnet8-graph'));
+  const out = join(work, 'resnet8-graph-kit');
+  const { graph } = await importTfjs(dir, out, { normalization: CIFAR, classes: [...CIFAR10_CLASSES] });
+  // Keras' layer order: in stacks 2 and 3 the shortcut conv comes after the block's second conv.
+  assert.deepEqual(graph.nodes.map((n) => `${n.op}${n.attrs.activation && n.attrs.activation !== 'none' ? `+${n.attrs.activation}` : ''}`), [
+    'normalize_input', 'conv2d+relu', 'conv2d+relu', 'conv2d', 'add+relu',
+    'conv2d+relu', 'conv2d', 'conv2d', 'add+relu', 'conv2d+relu', 'conv2d', 'conv2d', 'add+relu',
+    'avg_pool2d', 'flatten', 'dense',
+  ]);
+  const trained = await loadTrainedModel(join(import.meta.dirname, '..', 'fixtures', 'resnet8'));
+  const own = new Interpreter(graphFromLayersModel(trained.model, trained.kit.normalization));
+  trained.model.dispose();
+  const oracle = await loadGraphModel(tf.io.fromMemory(readModelArtifacts(dir)));
+  const data = loadDataset(join(import.meta.dirname, '..', 'fixtures', 'cifar10-sample'));
+  const kit = new Interpreter(graph);
+  let worst = 0;
+  for (let i = 0; i < 200; i += 20) {
+    const pixels = data.test.images.subarray(i * 3072, (i + 1) * 3072);
+    const x = Float32Array.from(pixels, (p, k) => (p / 255 - CIFAR.mean[k % 3]) / CIFAR.std[k % 3]);
+    const expected = (oracle.predict(tf.tensor4d(x, [1, 32, 32, 3])) as tf.Tensor).dataSync();
+    const got = kit.run(pixels) as Float32Array;
+    const ref = own.run(pixels) as Float32Array;
+    for (let k = 0; k < 10; k++) worst = Math.max(worst, Math.abs(got[k] - expected[k]), Math.abs(got[k] - ref[k]));
+  }
+  oracle.dispose();
+  assert.ok(worst < 1e-4, `kit vs tfjs-converter and kit's own model: ${worst}`);
+  const calib = selectImages(data.train, Array.from({ length: 100 }, (_, i) => 2 * i));
+  const result = await quantizeModel({ modelDir: out, scheme: 'int8', calibImages: { images: calib.images, count: calib.count }, evalSet: data.test });
+  const e = result.report.evaluation!;
+  assert.ok(e.floatTop1 >= 0.8 && e.quantTop1 >= e.floatTop1 - 0.01, `float ${e.floatTop1}, int8 ${e.quantTop1} on 200 images`);
 });
