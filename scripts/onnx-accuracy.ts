@@ -7,9 +7,9 @@
  * does (same seed, same images). Needs onnxruntime-node (an optional dependency). Prints one JSON line.
  */
 import { parseArgs } from 'node:util';
-import { loadDataset } from '../src/data/load-dataset.js';
+import { loadImageData } from '../src/data/load-dataset.js';
 import { sampleImages } from '../src/data/sample.js';
-import { IMAGE_BYTES, IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_WIDTH } from '../src/data/types.js';
+import { itemBytes } from '../src/data/types.js';
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
@@ -32,14 +32,15 @@ if (!ort) {
   console.error('onnxruntime-node is not installed (an optional dependency): npm install onnxruntime-node');
   process.exit(1);
 }
+const test = sampleImages(loadImageData(flags.data!).test, flags.eval ? Number(flags.eval) : undefined, Number(flags.seed));
+const [IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS] = test.shape;
+const IMAGE_BYTES = itemBytes(test.shape);
 const perChannel = (v: string) => {
   const xs = v.split(',').map(Number);
   return Array.from({ length: IMAGE_CHANNELS }, (_, c) => xs[xs.length === 1 ? 0 : c]);
 };
 const mean = perChannel(flags.mean!);
 const std = perChannel(flags.std!);
-
-const test = sampleImages(loadDataset(flags.data!).test, flags.eval ? Number(flags.eval) : undefined, Number(flags.seed));
 const session = await ort.InferenceSession.create(file);
 const [inputName] = session.inputNames;
 const [outputName] = session.outputNames;

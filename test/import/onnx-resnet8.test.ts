@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadDataset } from '../../src/data/load-dataset.js';
-import { IMAGE_BYTES, selectImages } from '../../src/data/types.js';
+import { imageAt, selectImages } from '../../src/data/types.js';
 import { graphFromOnnx, readOnnxModel } from '../../src/import/onnx/index.js';
 import { graphFromLayersModel } from '../../src/ir/from-layers.js';
 import { Interpreter } from '../../src/ir/interpreter.js';
@@ -34,7 +34,7 @@ const trained = await loadTrainedModel(RESNET8);
 const own = graphFromLayersModel(trained.model, trained.kit.normalization);
 trained.model.dispose();
 const data = loadDataset(SAMPLE);
-const image = (set: { images: Uint8Array }, i: number) => set.images.subarray(i * IMAGE_BYTES, (i + 1) * IMAGE_BYTES);
+const image = imageAt;
 
 test('the ONNX ResNet-8 imports into the layers of kit\'s own, the pads folded from the shape arithmetic', () => {
   const ops = (g: typeof own) => g.nodes.map((n) => `${n.op}${n.attrs.activation && n.attrs.activation !== 'none' ? `+${n.attrs.activation}` : ''}`);
