@@ -61,7 +61,7 @@ export function registerImport(program: Command): void {
   const cmd = program
     .command('import')
     .description('import a model: an int8 .tflite into the quantized folder kit codegen takes, or a float .onnx or TensorFlow.js model into a folder kit quantize takes')
-    .argument('<model>', 'a .tflite file (int8 activations and weights, int32 biases; float32 input/output around QUANTIZE/DEQUANTIZE accepted) an .onnx file (float, opset 11 to 20, NCHW image input), or a TensorFlow.js graph or Layers model (its model.json or folder)')
+    .argument('<model>', 'a .tflite file (int8 activations and weights, int32 biases; float32 input/output around QUANTIZE/DEQUANTIZE accepted), an .onnx file (float, opset 11 to 20, NCHW image input), or a TensorFlow.js graph or Layers model (its model.json or folder)')
     .option('-o, --out <dir>', 'output folder (default: beside the model, named after it)')
     .addOption(jsonOption());
   // --mean/--std/--scale/--classes: ONNX and TensorFlow.js models (a .tflite carries its own).
