@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, extname } from 'node:path';
+import { basename, dirname, extname } from 'node:path';
 import { KitError } from '../../errors.js';
 import type { Graph } from '../../ir/graph.js';
 import { describeFiles } from '../../ir/hash.js';
@@ -32,7 +32,7 @@ export interface ImportOptions {
 export function importOnnxGraph(file: string, options: ImportOptions): { graph: Graph; meta: ImportedMeta } {
   if (!existsSync(file)) throw new KitError('file-missing', 'model', `${file} does not exist`, 'give the path of an .onnx file');
   const { model, opset } = readOnnxModel(readFileSync(file), file);
-  const graph = graphFromOnnx(model, opset, options.normalization);
+  const graph = graphFromOnnx(model, opset, options.normalization, dirname(file));
   const outputs = graph.tensors[graph.outputs[0]].shape[0];
   const channels = graph.tensors[graph.inputs[0]].shape[2];
   const widen = (xs: number[]) => (xs.length === 1 ? new Array<number>(channels).fill(xs[0]) : xs);
