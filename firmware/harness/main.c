@@ -64,6 +64,13 @@ static uint16_t argmax(const uint8_t *v) {
     return best;
 }
 
+/* A damaged frame follows the last intact one, so the request after it was lost (if it existed):
+ * the STATUS of a damage report names that one. Sequence numbers skip KIT_SEQ_NONE. */
+static uint32_t after(uint32_t seq) {
+    if (seq == KIT_SEQ_NONE) return KIT_SEQ_NONE;
+    return seq + 1u == KIT_SEQ_NONE ? 0u : seq + 1u;
+}
+
 static void send_status(uint32_t seq, uint32_t id) {
     if (id == collecting && id != KIT_SEQ_NONE) {
         kit_send_status(seq, id, KIT_STATUS_COLLECTING, (uint16_t)IMAGE_BLOCKS, received, sizeof received);
@@ -120,6 +127,9 @@ static void handle_frame(const kit_frame_t *f) {
         return;
     }
     uint32_t seq = read_u32(f->payload);
+    /* The host numbers every frame it sends one after another: a jump means frames were lost
+     * without a trace (their sync bytes damaged), and a STATUS after this one tells it at once. */
+    int gap = last_seq != KIT_SEQ_NONE && seq != after(last_seq) && f->type != KIT_MSG_GET_HELLO;
     last_seq = seq;
     switch (f->type) {
     case KIT_MSG_GET_HELLO:
@@ -135,6 +145,7 @@ static void handle_frame(const kit_frame_t *f) {
             return;
         }
         piece(f);
+        if (gap && collecting != KIT_SEQ_NONE) send_status(seq, collecting);
         return;
     case KIT_MSG_POLL: {
         if (f->length != 8) {
@@ -170,7 +181,7 @@ void kit_harness_run(void) {
             kit_frame_event_t ev;
             while ((ev = kit_frame_next(&parser, &f)) != KIT_FRAME_NONE) {
                 if (ev == KIT_FRAME_OK) handle_frame(&f);
-                else send_status(last_seq, collecting); /* damaged: what is in so far, the host re-sends the rest */
+                else send_status(after(last_seq), collecting); /* damaged: the host re-sends what is missing */
             }
         }
     }

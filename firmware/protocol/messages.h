@@ -14,16 +14,17 @@
  *                           piece ends the image. A complete image is run at once.
  *   POLL      host->device  seq u32, image u32: answered by RESULT (the image is done) or STATUS
  *   RESULT    device->host  image u32, class u16, ticks u64, logits[output_bytes]
- *   STATUS    device->host  seq u32 (the last intact request the device read), image u32,
- *                           state u8, blocks u16, received[ceil(blocks / 8)] (bit b of byte k:
- *                           block 8k + b of the image is in). Sent for a POLL, and unasked after a
- *                           damaged frame: it is then the negative acknowledgement.
+ *   STATUS    device->host  seq u32, image u32, state u8, blocks u16, received[ceil(blocks / 8)]
+ *                           (bit b of byte k: block 8k + b of the image is in). The answer to a
+ *                           POLL (seq: the POLL's), and sent unasked after a damaged frame, the
+ *                           negative acknowledgement (seq: the one after the last intact request
+ *                           read, which the damage was or swallowed).
  *   ERROR     device->host  code u8, seq u32 (KIT_SEQ_NONE when no request can be named), text
  *   PING      host->device  seq u32, any bytes
  *   PONG      device->host  the PING's payload, echoed
  *
  * The device reads requests in order, so a STATUS naming seq s tells the host that every request it
- * sent before s that the STATUS does not show received was lost. Image numbers only grow: a PIECE
+ * sent up to s that the STATUS does not show received was lost. Image numbers only grow: a PIECE
  * of a newer image drops the one being collected, a PIECE of an older one is stale and ignored.
  */
 #ifndef KIT_MESSAGES_H

@@ -24,7 +24,7 @@ export interface ClientOptions {
   helloRetryMs?: number;
   /** Silence of the device, with an image pending, after which the link counts as dead (default 10000 ms). Must exceed one inference. */
   deadAfterMs?: number;
-  /** First wait for an answer before a POLL (default 500 ms, or 3x the last image's time if longer); doubles on every unanswered POLL up to maxPollMs. */
+  /** First wait for an answer before a POLL (default 500 ms, or twice the longest recent wait for a RESULT if longer); doubles on every unanswered POLL up to maxPollMs. */
   pollMs?: number;
   /** Longest wait between POLLs (default 4000 ms). */
   maxPollMs?: number;
@@ -98,6 +98,8 @@ const SEQ_SPACE = 0x1_0000_0000;
 /** a - b for sequence and image numbers, modulo 2^32. */
 const diff = (a: number, b: number) => (a - b) | 0;
 const MIN_PIECE = 64;
+/** The largest frame a device takes: a PIECE of 4 KiB (firmware/harness/main.c, KIT_PIECE_BYTES). */
+const MAX_DEVICE_FRAME = 12 + 4096 + FRAME_OVERHEAD;
 
 export class DeviceClient {
   readonly stats: ClientStats = { sent: 0, retries: 0, polls: 0, resets: 0, badFrames: 0, statuses: 0, deviceErrors: 0, timeouts: 0, stale: 0 };
@@ -110,7 +112,8 @@ export class DeviceClient {
   private readonly queue: Job[] = [];
   private job?: Job;
   private pieceBytes = 0;
-  private lastImageMs = 0;
+  /** The longest of the last few waits from the last frame sent to a RESULT: what a silence is measured against. */
+  private readonly replyWaits: number[] = [];
   private lastHeard = Date.now();
   private lastActivity = Date.now();
   private pollWait = 0;
@@ -189,7 +192,13 @@ export class DeviceClient {
 
   private handshake(): Promise<void> {
     return new Promise((done, fail) => {
-      const sendRequest = () => this.send({ type: 'get-hello', seq: 0 });
+      let tries = 0;
+      const sendRequest = () => {
+        // Unanswered already: a device whose parser holds a false frame start (line noise, a host
+        // that went away mid-frame) waits for up to a frame's worth of bytes; zeros fill it.
+        if (tries++ > 0) this.transport.write(new Uint8Array(MAX_DEVICE_FRAME));
+        this.send({ type: 'get-hello', seq: 0 });
+      };
       const retry = setInterval(sendRequest, this.opts.helloRetryMs);
       const finish = (err?: KitError) => {
         clearInterval(retry);
@@ -273,8 +282,9 @@ export class DeviceClient {
     this.sendBlocks(job, [...job.held.keys()]);
   }
 
-  /** Sends the given blocks (ascending), consecutive ones together in pieces of at most pieceBytes. */
-  private sendBlocks(job: Job, blocks: number[]): void {
+  /** Sends the given blocks (ascending), consecutive ones together in pieces of at most pieceBytes; returns the pieces sent. */
+  private sendBlocks(job: Job, blocks: number[]): number {
+    let pieces = 0;
     const perPiece = Math.max(1, Math.floor(this.pieceBytes / BLOCK_BYTES));
     for (let k = 0; k < blocks.length; ) {
       let end = k + 1;
@@ -287,11 +297,17 @@ export class DeviceClient {
         job.lastSeq[b] = seq;
         job.sends[b]++;
       }
+      pieces++;
       k = end;
     }
     this.lastActivity = Date.now();
+    // On a line that has been losing frames (pieces are smaller than the largest), a POLL closes
+    // every burst: should its last piece vanish without a trace, the answer says so at once
+    // instead of after a silence. A clean line sends no POLLs.
+    if (this.pieceBytes < this.maxPiece()) this.poll(true, false);
     const worst = blocks.reduce((m, b) => Math.max(m, job.sends[b]), 0);
     if (worst > this.opts.maxBlockSends) this.failJob(job, new ImageFailed(`a block of the image was sent ${worst} times on ${this.path} without getting through`, job.retries));
+    return pieces;
   }
 
   /** Has the device read the frame with sequence number `seq`? (It has read every frame up to the one a STATUS names.) */
@@ -319,10 +335,9 @@ export class DeviceClient {
     for (let b = 0; b < job.held.length; b++) if (!job.held[b] && this.readUpTo(job.lastSeq[b], m.seq)) lost.push(b);
     if (lost.length === 0) return;
     this.pieceBytes = Math.max(MIN_PIECE, this.pieceBytes >> 1);
-    const before = this.stats.sent;
-    this.sendBlocks(job, lost);
-    this.stats.retries += this.stats.sent - before;
-    job.retries += this.stats.sent - before;
+    const pieces = this.sendBlocks(job, lost);
+    this.stats.retries += pieces;
+    job.retries += pieces;
   }
 
   private result(m: Extract<Message, { type: 'result' }>): void {
@@ -335,7 +350,8 @@ export class DeviceClient {
     if (m.logits.length !== this.info.outputBytes) {
       return this.failJob(job, new ImageFailed(`RESULT with ${m.logits.length} logits from ${this.path}, expected ${this.info.outputBytes}`, job.retries));
     }
-    this.lastImageMs = Date.now() - job.started;
+    this.replyWaits.push(Date.now() - this.lastActivity);
+    if (this.replyWaits.length > 8) this.replyWaits.shift();
     if (job.retries === 0) this.pieceBytes = Math.min(this.maxPiece(), this.pieceBytes * 2);
     this.job = undefined;
     job.resolve({ logits: m.logits, class: m.class, ticks: m.ticks, retries: job.retries, attempts: job.attempts });
@@ -354,17 +370,17 @@ export class DeviceClient {
     this.pump();
   }
 
-  /** Asks where the current image stands; one POLL at a time unless `force` (silence). */
-  private poll(force: boolean): void {
+  /** Asks where the current image stands; one POLL at a time unless `force`; `fill` after a silence. */
+  private poll(force: boolean, fill = true): void {
     const job = this.job;
     if (!job || (this.pollSeq !== undefined && !force)) return;
-    if (this.unanswered > 0) {
+    if (fill && this.unanswered > 0) {
       // Unanswered already: a damaged length may hold the device's parser waiting for bytes that
       // never come. Zeros (never a frame start) fill any candidate it holds, so it resolves.
       this.transport.write(new Uint8Array(this.info.pieceBytes + 12 + FRAME_OVERHEAD));
     }
     this.stats.polls++;
-    this.unanswered++;
+    if (fill) this.unanswered++;
     this.pollSeq = this.send({ type: 'poll', seq: 0, image: job.id });
     this.lastActivity = Date.now();
   }
@@ -440,7 +456,7 @@ export class DeviceClient {
         new KitError('device-silent', 'device', `device on ${this.path} stopped answering: nothing for ${this.opts.deadAfterMs / 1000} s`, 'did it crash or lose power? (--dead-after sets how long a silence ends the run)'),
       );
     }
-    const base = Math.max(this.opts.pollMs, 3 * this.lastImageMs);
+    const base = Math.max(this.opts.pollMs, 2 * Math.max(0, ...this.replyWaits));
     const wait = Math.min(this.opts.maxPollMs, Math.max(base, this.pollWait));
     if (now - this.lastActivity < wait) return;
     this.stats.timeouts++;

@@ -196,8 +196,9 @@ export class MockTransport implements Transport {
   }
 
   private answer(type: number, payload: Uint8Array): void {
-    if (type === 0xff) return this.status(this.lastSeq, this.collecting);
+    if (type === 0xff) return this.status(this.lastSeq === SEQ_NONE ? SEQ_NONE : (this.lastSeq + 1) % SEQ_NONE, this.collecting);
     const seq = payload.length >= 4 ? new DataView(payload.buffer, payload.byteOffset).getUint32(0, true) : SEQ_NONE;
+    const gap = this.lastSeq !== SEQ_NONE && seq !== (this.lastSeq + 1) % SEQ_NONE && type !== MsgType.GetHello;
     this.lastSeq = seq;
     const m = decodeMessage(type, payload);
     if (!m) return this.reply({ type: 'error', code: ErrorCode.UnknownType, seq, text: 'unknown frame type' });
@@ -222,7 +223,9 @@ export class MockTransport implements Transport {
         }
         this.image.set(m.data, m.offset);
         for (let b = m.offset / BLOCK_BYTES; b * BLOCK_BYTES < end; b++) this.received[b] = 1;
-        if (this.received.every((v) => v)) {
+        if (!this.received.every((v) => v)) {
+          if (gap) this.status(seq, this.collecting);
+        } else {
           const logits = this.opts.model(this.image.slice());
           this.log.imagesRun++;
           this.done = { type: 'result', image: m.image, class: argmax(logits, this.info.outputSigned), ticks: 1000 + this.image[0], logits };

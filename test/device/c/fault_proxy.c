@@ -60,30 +60,38 @@ typedef struct {
     unsigned long bytes, dropped, flipped, duplicated;
 } faults_t;
 
-static void write_all(int fd, const uint8_t *b, size_t n) {
-    while (n > 0) {
-        ssize_t w = write(fd, b, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN) {
-                struct pollfd p = {fd, POLLOUT, 0};
-                poll(&p, 1, 100);
-                continue;
-            }
-            die("write");
-        }
-        b += w;
-        n -= (size_t)w;
+/* Bytes on their way to one side. Neither side is ever blocked on: a device busy writing its
+ * replies must not wait for us while we wait for it to read. */
+typedef struct {
+    uint8_t *b;
+    size_t len, cap;
+} queue_t;
+
+static void push(queue_t *q, uint8_t v) {
+    if (q->len == q->cap) {
+        q->cap = q->cap ? 2 * q->cap : 65536;
+        q->b = realloc(q->b, q->cap);
+        if (q->b == NULL) die("realloc");
     }
+    q->b[q->len++] = v;
 }
 
-/* Reads what is there on `from` and writes it, damaged, to `to`. Returns 0 when `from` is gone. */
-static int forward(int from, int to, faults_t *f) {
-    uint8_t in[4096], out[8192];
+static void drain(int fd, queue_t *q) {
+    ssize_t w = write(fd, q->b, q->len);
+    if (w < 0) {
+        if (errno == EINTR || errno == EAGAIN) return;
+        die("write");
+    }
+    memmove(q->b, q->b + w, q->len - (size_t)w);
+    q->len -= (size_t)w;
+}
+
+/* Reads what is there on `from` and queues it, damaged. Returns 0 when `from` is gone. */
+static int forward(int from, queue_t *to, faults_t *f) {
+    uint8_t in[4096];
     ssize_t n = read(from, in, sizeof in);
     if (n < 0) return errno == EINTR || errno == EAGAIN || errno == EIO;
     if (n == 0) return 0;
-    size_t m = 0;
     for (ssize_t i = 0; i < n; i++) {
         uint8_t b = in[i];
         f->bytes++;
@@ -95,13 +103,12 @@ static int forward(int from, int to, faults_t *f) {
             b ^= (uint8_t)(1u << (unsigned)(uniform() * 8.0));
             f->flipped++;
         }
-        out[m++] = b;
+        push(to, b);
         if (uniform() < f->dup) {
-            out[m++] = b;
+            push(to, b);
             f->duplicated++;
         }
     }
-    write_all(to, out, m);
     return 1;
 }
 
@@ -132,18 +139,23 @@ int main(int argc, char **argv) {
     fflush(stdout);
 
     faults_t to_device = f, to_kit = f;
+    queue_t device_q = {NULL, 0, 0}, kit_q = {NULL, 0, 0};
     while (!stop) {
-        struct pollfd p[2] = {{master, POLLIN, 0}, {device, POLLIN, 0}};
+        struct pollfd p[2] = {{master, (short)(POLLIN | (kit_q.len ? POLLOUT : 0)), 0}, {device, (short)(POLLIN | (device_q.len ? POLLOUT : 0)), 0}};
         if (poll(p, 2, 200) < 0) {
             if (errno == EINTR) continue;
             die("poll");
         }
-        if ((p[0].revents & POLLIN) && !forward(master, device, &to_device)) break;
-        if ((p[1].revents & POLLIN) && !forward(device, master, &to_kit)) break;
+        if ((p[0].revents & POLLIN) && !forward(master, &device_q, &to_device)) break;
+        if ((p[1].revents & POLLIN) && !forward(device, &kit_q, &to_kit)) break;
+        if ((p[0].revents & POLLOUT) && kit_q.len) drain(master, &kit_q);
+        if ((p[1].revents & POLLOUT) && device_q.len) drain(device, &device_q);
         if ((p[1].revents & (POLLHUP | POLLERR)) && !(p[1].revents & POLLIN)) break; /* the device is gone */
     }
     fprintf(stderr, "fault-proxy: to device %lu bytes (%lu dropped, %lu flipped, %lu duplicated); to kit %lu bytes (%lu dropped, %lu flipped, %lu duplicated)\n",
             to_device.bytes, to_device.dropped, to_device.flipped, to_device.duplicated, to_kit.bytes, to_kit.dropped, to_kit.flipped, to_kit.duplicated);
+    free(device_q.b);
+    free(kit_q.b);
     close(slave);
     close(master);
     close(device);
