@@ -14,6 +14,8 @@ export interface LineFaults {
   flip: number;
   dup: number;
   seed: number;
+  /** Damage only what goes to the device (default: both ways). */
+  toDeviceOnly?: boolean;
 }
 
 let binary: string | undefined;
@@ -29,7 +31,7 @@ function build(): string {
 export function startFaultProxy(devicePty: string, f: LineFaults): Promise<PtyProcess> {
   return spawnPty({
     command: build(),
-    args: [devicePty, String(f.drop), String(f.flip), String(f.dup), String(f.seed)],
+    args: [devicePty, String(f.drop), String(f.flip), String(f.dup), String(f.seed), f.toDeviceOnly ? 'to-device' : 'both'],
     announce: /fault-proxy: (\/dev\/\S+)/,
     timeoutMs: 5000,
     missingHint: 'needs a C compiler (cc)',

@@ -86,3 +86,30 @@ test('200 images through a line dropping, flipping and duplicating 1e-3 of the b
     await emu.stop();
   }
 });
+
+test('--on-error skip: images whose blocks keep failing are skipped, and the report says which, why and after how many re-sends', { skip, timeout: 300_000 }, async () => {
+  const emu = await startEmulator({ firmware });
+  // One byte in twenty flipped on the way to the device: a piece rarely gets through.
+  const proxy = await startFaultProxy(emu.path, { drop: 0, flip: 0.05, dup: 0, seed: 3, toDeviceOnly: true });
+  const reportFile = join(work, 'skip.json');
+  try {
+    const failed = await kit('verify', project, '--data', SAMPLE, '--report', reportFile, '--samples', '3', '--port', proxy.path, '--on-error', 'skip').then(
+      () => undefined,
+      (e: { code: number; stdout: string }) => e,
+    );
+    const r = JSON.parse(readFileSync(reportFile, 'utf8')) as VerifyReport;
+    assert.equal(r.onError, 'skip');
+    assert.equal(r.images + r.skipped.length, 3);
+    assert.ok(r.skipped.length >= 2, `skipped: ${JSON.stringify(r.skipped)}`);
+    for (const s of r.skipped) {
+      assert.match(s.reason, /a block of the image was sent 17 times on \/dev\/pts\/\d+ without getting through/);
+      assert.ok(s.retries >= 16);
+    }
+    assert.ok(r.complete, 'every image was answered or skipped');
+    if (r.images === 0) assert.equal(failed?.code, 1, 'nothing verified is not a pass');
+    assert.match((failed?.stdout ?? '') + readFileSync(reportFile, 'utf8'), /skipped/);
+  } finally {
+    await proxy.stop();
+    await emu.stop();
+  }
+});

@@ -4,8 +4,9 @@
  * harness), and forwards bytes both ways, dropping, flipping (one random bit) and duplicating
  * each byte with the given probabilities, from a seeded generator so a failure can be replayed.
  *
- *   fault_proxy DEVICE_PTY DROP FLIP DUP SEED
+ *   fault_proxy DEVICE_PTY DROP FLIP DUP SEED [both|to-device]
  *
+ * `to-device` damages only what goes to the device (default: both ways).
  * Prints "fault-proxy: /dev/pts/N" once the kit side is ready; on SIGTERM prints the byte and
  * fault counts to stderr and exits.
  */
@@ -113,8 +114,8 @@ static int forward(int from, queue_t *to, faults_t *f) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 6) {
-        fprintf(stderr, "usage: fault_proxy DEVICE_PTY DROP FLIP DUP SEED\n");
+    if (argc != 6 && argc != 7) {
+        fprintf(stderr, "usage: fault_proxy DEVICE_PTY DROP FLIP DUP SEED [both|to-device]\n");
         return 2;
     }
     faults_t f = {atof(argv[2]), atof(argv[3]), atof(argv[4]), 0, 0, 0, 0};
@@ -139,6 +140,7 @@ int main(int argc, char **argv) {
     fflush(stdout);
 
     faults_t to_device = f, to_kit = f;
+    if (argc == 7 && strcmp(argv[6], "to-device") == 0) to_kit.drop = to_kit.flip = to_kit.dup = 0.0;
     queue_t device_q = {NULL, 0, 0}, kit_q = {NULL, 0, 0};
     while (!stop) {
         struct pollfd p[2] = {{master, (short)(POLLIN | (kit_q.len ? POLLOUT : 0)), 0}, {device, (short)(POLLIN | (device_q.len ? POLLOUT : 0)), 0}};
