@@ -7,7 +7,9 @@ import { Rng } from '../../src/util/rng.js';
 import { kitError } from './helpers.js';
 import { standinClass, standinImages, standinLogits } from './standin-model.js';
 
-const FAST: ClientOptions = { helloTimeoutMs: 500, helloRetryMs: 50, pollMs: 100, maxPollMs: 200, deadAfterMs: 1000 };
+// Silences of a second: well above what a loaded machine delays a 1 ms mock reply by, so only the
+// tests that mean a silence see one.
+const FAST: ClientOptions = { helloTimeoutMs: 500, helloRetryMs: 50, pollMs: 1000, maxPollMs: 2000, deadAfterMs: 10_000 };
 
 async function connect(device: Partial<MockDeviceOptions> = {}, options: ClientOptions = {}) {
   const mock = new MockTransport({ model: standinLogits, ...device });
@@ -125,7 +127,7 @@ test('client: a line that drops during the handshake fails connect at once; a fo
 });
 
 test('client: a device that stops answering mid-run fails the pending image and the queue after deadAfterMs, once', async () => {
-  const { client } = await connect({ faults: { silentFromPiece: 6 } }, { deadAfterMs: 600 });
+  const { client } = await connect({ faults: { silentFromPiece: 6 } }, { pollMs: 100, maxPollMs: 200, deadAfterMs: 600 });
   const t0 = Date.now();
   const outcomes = await Promise.allSettled(standinImages(5).map((img) => client.infer(img)));
   assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 2);
