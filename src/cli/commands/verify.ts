@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { dirname, join } from 'node:path';
 import { readCodegenManifest } from '../../codegen/codegen-manifest.js';
 import { addDataOptions, addInputSpecOptions, parseClassNames, parseNormalization, type DataFlags, type InputSpecFlags } from '../../data/input-spec.js';
@@ -7,7 +7,7 @@ import { sampleImages } from '../../data/sample.js';
 import { itemBytes, type LabelledImages } from '../../data/types.js';
 import type { Normalization } from '../../data/normalize.js';
 import { loadBoard } from '../../device/boards.js';
-import { VerifyFailed, verifyOnDevice, type VerifyReport } from '../../device/verify/verify.js';
+import { ON_ERROR, type OnError, VerifyFailed, verifyOnDevice, type VerifyReport } from '../../device/verify/verify.js';
 import { renderVerifyReport } from '../../device/verify/render.js';
 import { KitError } from '../../errors.js';
 import { loadFloatGraph, loadQuantized } from '../../quantize/index.js';
@@ -34,6 +34,8 @@ interface VerifyFlags extends DataFlags, InputSpecFlags {
   report?: string;
   random?: number;
   json?: boolean;
+  onError: OnError;
+  deadAfter: number;
 }
 
 export function registerVerify(program: Command): void {
@@ -49,6 +51,8 @@ export function registerVerify(program: Command): void {
     .option('-j, --jobs <n>', 'emulator instances to shard the images across', parsePositiveInt, 1)
     .option('--seed <n>', 'seed for the sample', parsePositiveInt, 1)
     .option('--min-agreement <pct>', 'exit non-zero when bit-exact agreement is below this', parseNumber, 100)
+    .addOption(new Option('--on-error <policy>', 'an image whose pieces keep failing: retry until the link is dead, skip it (reported), or stop the run').choices(ON_ERROR).default('retry'))
+    .option('--dead-after <s>', 'seconds of silence from the device that end the run', parseNumber, 60)
     .option('--report <file>', 'JSON report (default <project>/verify-report.json); the HTML report goes beside it');
   addDataOptions(cmd);
   addInputSpecOptions(cmd)
@@ -122,6 +126,8 @@ export function registerVerify(program: Command): void {
             baud: flags.baud,
             firmware: join(firmwareDir(project), board.toolchain.output ?? 'firmware'),
             jobs: ports?.length ?? flags.jobs,
+            onError: flags.onError,
+            deadAfterMs: flags.deadAfter * 1000,
             signal: controller.signal,
             onProgress: (p) => {
               const extra = p.phase === 'device' && p.done && labelled ? `acc ${((100 * (p.deviceCorrect ?? 0)) / p.done).toFixed(1)}% bit-exact ${((100 * (p.bitExact ?? 0)) / p.done).toFixed(1)}%` : p.phase === 'device' && p.done ? `bit-exact ${((100 * (p.bitExact ?? 0)) / p.done).toFixed(1)}%` : '';
