@@ -39,7 +39,13 @@ export function render(p: Prepared, templates: Templates): Map<string, string> {
     outputSigned: out.dtype === 'int8' ? 1 : 0,
   }));
 
-  const convCtx = kernels.filter((l) => l.kernel!.template === 'conv2d' || l.kernel!.template === 'fully_connected').map((l) => l.kernel!.ctx);
+  // The conv-like configurations whose runtime helpers (widen, matmul) the kernels call: conv2d and
+  // fully connected layers themselves, and the parts a fused kernel lists as its convParts.
+  const convCtx = kernels.flatMap((l) => {
+    const ctx = l.kernel!.ctx;
+    if (Array.isArray(ctx.convParts)) return ctx.convParts as Record<string, unknown>[];
+    return l.kernel!.template === 'conv2d' || l.kernel!.template === 'fully_connected' ? [ctx] : [];
+  });
   const widen = [...new Set(convCtx.map((c) => c.inSuffix as string))].sort().map((s) => ({
     suffix: s,
     ctype: s === 's8' ? 'int8_t' : 'uint8_t',
