@@ -73,10 +73,12 @@ function tensorBytes(graph: Graph, id: string): number {
 /**
  * Compare a driver's output with the interpreter on every image: with taps, each layer's output in
  * order and then the logits; without, the logits only. The message names the first layer that differs.
+ * `tapped`: the tensors the C taps when its layers are not the graph's nodes (codegen's fused graph
+ * has fewer; the interpreter still runs the unfused `graph`, the reference).
  */
-export function assertMatchesInterpreter(graph: Graph, images: Uint8Array, count: number, got: Uint8Array, taps: boolean): void {
+export function assertMatchesInterpreter(graph: Graph, images: Uint8Array, count: number, got: Uint8Array, taps: boolean, tapped?: string[]): void {
   const interp = new Interpreter(graph);
-  const layers = taps ? graph.nodes.map((n) => n.outputs[0]) : [];
+  const layers = taps ? (tapped ?? graph.nodes.map((n) => n.outputs[0])) : [];
   const perImage = layers.reduce((s, id) => s + tensorBytes(graph, id), 0) + tensorBytes(graph, graph.outputs[0]);
   assert.equal(got.length, perImage * count, 'output length');
   const n = images.length / count;
