@@ -24,6 +24,8 @@ export interface CodegenOptions {
   format?: ProjectFormat;
   /** Compile with the board's toolchain to measure code (default true; skipped when it is missing). */
   measure?: boolean;
+  /** false: the layer-by-layer plan, no fusion or in-place outputs (default true). */
+  fuse?: boolean;
 }
 
 export interface CodegenResult {
@@ -40,7 +42,7 @@ export interface CodegenResult {
 }
 
 export async function codegen(options: CodegenOptions): Promise<CodegenResult> {
-  const base: GenerateOptions = { quantizedDir: options.quantizedDir, board: options.board, outDir: options.outDir, modelName: options.modelName, format: options.format };
+  const base: GenerateOptions = { quantizedDir: options.quantizedDir, board: options.board, outDir: options.outDir, modelName: options.modelName, format: options.format, fuse: options.fuse };
   let gen = await generateC(base);
   let sizes = gen.sizes;
   const objectsDir = mkdtempSync(join(tmpdir(), 'kit-codegen-objects-'));
