@@ -76,6 +76,8 @@ export function lowerConv2dAdd(ctx: LowerContext<Conv2dAddAttrs, Conv2dAddIntPar
       type: 'kit_conv2d_add_params_t',
       decl: DECL,
       name: id,
+      // Both kit_conv_params_t (the shortcut's is there, zero, for the identity too) and the add's: all words.
+      bytes: 4 * (2 * conv.params!.fields.length + sum.params!.fields.length),
       fields: [
         { name: 'conv', value: nested(conv.params!) },
         ...(shortcut ? [{ name: 'shortcut', value: nested(shortcut.params!) }] : []),
