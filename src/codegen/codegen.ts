@@ -26,6 +26,8 @@ export interface CodegenOptions {
   format?: ProjectFormat;
   /** Compile with the board's toolchain to measure code (default true; skipped when it is missing). */
   measure?: boolean;
+  /** false: the layer-by-layer plan, no fusion or in-place outputs (default true). */
+  fuse?: boolean;
 }
 
 export interface CodegenResult {
@@ -42,7 +44,7 @@ export interface CodegenResult {
 }
 
 export async function codegen(options: CodegenOptions): Promise<CodegenResult> {
-  const base: GenerateOptions = { quantizedDir: options.quantizedDir, board: options.board, outDir: options.outDir, modelName: options.modelName, format: options.format };
+  const base: GenerateOptions = { quantizedDir: options.quantizedDir, board: options.board, outDir: options.outDir, modelName: options.modelName, format: options.format, fuse: options.fuse };
   const projectDir = resolve(options.outDir);
   const first = await prepareGenerate(base);
   // The project, its measurements and kit-codegen.json are written into a temporary folder that

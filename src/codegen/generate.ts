@@ -11,6 +11,7 @@ import { type Board, loadBoard } from '../device/boards.js';
 import { dtypeBytes, GRAPH_VERSION, numElements, type Graph } from '../ir/graph.js';
 import { kitVersion } from '../ir/kit-version.js';
 import { validateGraph } from '../ir/validate.js';
+import { fuseResidualAdds, type Fusion } from '../ops/conv2d-add/fuse.js';
 import { aliasingOps, getOp } from '../ops/registry.js';
 import { loadQuantized } from '../quantize/artefact.js';
 import { modelSubdir, type ProjectFormat, renderFormat } from './formats.js';
@@ -44,10 +45,17 @@ export interface GenerateOptions {
   harness?: HarnessSizes;
   /** Project layout around the C (formats.ts); default 'c', the flat folder kit flash builds. */
   format?: ProjectFormat;
+  /** false: no fusion pass and no in-place outputs, the layer-by-layer plan (default true). */
+  fuse?: boolean;
 }
 
 export interface Prepared {
+  /** The graph the C computes: the quantized graph after the fusion pass. */
   graph: Graph;
+  /** The quantized graph as given (the model hash and the reference are computed from it). */
+  source: Graph;
+  /** The residual blocks the fusion pass made one node. */
+  fusions: Fusion[];
   board: Board;
   modelName: string;
   hash: string;
@@ -146,11 +154,13 @@ export function resolveBoard(board: string | Board): Board {
 
 /** Checks, lowering, memory plan and sizes, without touching the disk. Throws when the model cannot fit. */
 export function prepareCodegen(
-  graph: Graph,
+  source: Graph,
   board: Board,
-  options: { modelName?: string; templates?: Templates; aliasReshape?: boolean; code?: CodeSizes; harness?: HarnessSizes } = {},
+  options: { modelName?: string; templates?: Templates; aliasReshape?: boolean; code?: CodeSizes; harness?: HarnessSizes; fuse?: boolean } = {},
 ): Prepared {
-  checkGraph(graph);
+  checkGraph(source);
+  const fuse = options.fuse !== false;
+  const { graph, fusions } = fuse ? fuseResidualAdds(source) : { graph: source, fusions: [] };
   const templates = options.templates ?? new Templates();
   for (const node of graph.nodes) {
     const file = Templates.kernelFile(getOp(node.op).template);
@@ -164,6 +174,8 @@ export function prepareCodegen(
     aliasOps: options.aliasReshape === false ? new Set() : aliasingOps(),
     scratch: (i) => layers[i].scratchBytes,
     planInput: inputInArena(graph),
+    inPlace: fuse,
+    unfused: source,
   });
   const io = ioBytes(graph);
   const code = options.code ?? codeSizes(layers, kernelNames);
@@ -174,7 +186,7 @@ export function prepareCodegen(
     throw tooLarge(modelName, report, fitsOn);
   }
   for (const l of layers) for (const a of l.arrays) a.section = placement.arraySections.get(a.name);
-  return { graph, board, modelName, hash: modelHash(graph), layers, kernelNames, plan, sizes: report, placement };
+  return { graph, source, fusions, board, modelName, hash: modelHash(source), layers, kernelNames, plan, sizes: report, placement };
 }
 
 function checkGraph(graph: Graph): void {

@@ -34,10 +34,12 @@ export const HARNESS = {
 
 /**
  * Per-kernel code estimates: bytes of Thumb-2 at -O2 as arm-none-eabi-gcc 12 builds kit's kernels
- * (measured on ResNet-8: conv2d 660-1,050 by geometry, dense 330-400, add 120-150, ...).
+ * (measured on ResNet-8: conv2d 660-1,050 by geometry, dense 330-400, add 120-150, conv2d_add
+ * 1,280 with the identity shortcut and 1,940-1,960 with a 1x1 conv shortcut, ...).
  */
 const CODE_ESTIMATE: Record<string, number> = {
   conv2d: 950,
+  conv2d_add: 1700,
   fully_connected: 400,
   add: 150,
   avg_pool2d: 110,
@@ -163,7 +165,7 @@ export function computeSizes(
       name: l.node.name,
       op: l.node.op,
       macs: l.macs,
-      constBytes: l.arrays.reduce((s, a) => s + arrayBytes(a), 0) + (l.params ? 4 * l.params.fields.length : 0),
+      constBytes: l.arrays.reduce((s, a) => s + arrayBytes(a), 0) + (l.params ? (l.params.bytes ?? 4 * l.params.fields.length) : 0),
       codeBytes: fn ? Math.round((code.kernels.get(fn) ?? 0) / shared) : 0,
       kernel: fn,
       sharedBy: shared,

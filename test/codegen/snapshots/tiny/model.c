@@ -7,8 +7,9 @@
  * kit_model_invoke: the network as a list of calls, one per layer, every activation at a fixed
  * offset of ONE static arena (no allocation, no float). The memory plan:
  *
- *   arena 32 bytes = lower bound 32 bytes (optimal)
- *   scratch 48 bytes (im2col columns, shared by all layers)
+ *   arena 32 B, in-place bound 32 B: optimal (best fit by size)
+ *   layer-wise bound 32 B (every output in its own buffer): the same, no fusion or in-place output applies
+ *   scratch 48 bytes (im2col columns, fused blocks' pixels; shared by all layers)
  *
  *   [     20,      32) lut0                   9 B  layers 0..1
  *   [      0,      20) conv2d1               18 B  layers 1..2
