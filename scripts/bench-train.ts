@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { getModelSpec } from '../src/models/registry.js';
+import { createAdam } from '../src/train/backend/native-adam.js';
 import { selectBackend, type BackendChoice } from '../src/train/backend/select-backend.js';
 import { findTorchPython, NO_TORCH, runReference } from './pytorch/run-reference.js';
 
@@ -73,7 +74,7 @@ function profileKernels(f: () => void): Map<string, { calls: number; ms: number 
 for (const name of values.models!.split(',')) {
   const model = getModelSpec(name).build(1);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const opt = tf.train.adam(1e-4);
+  const opt = createAdam(1e-4, 0.9); // kit's optimizer, as kit train uses it
   const x = tf.randomNormal([batch, 32, 32, 3]);
   const y = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32') as tf.Tensor1D, 10);
   const step = () => {

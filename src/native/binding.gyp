@@ -5,6 +5,7 @@
     {
       "target_name": "kit_native",
       "sources": [
+        "src/adam.cc",
         "src/addon.cc",
         "src/batchnorm.cc",
         "src/conv.cc",

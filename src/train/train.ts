@@ -14,6 +14,7 @@ import { summarizeModel, type ModelSummary } from '../models/summary.js';
 import { Rng } from '../util/rng.js';
 import { selectBackend, type BackendChoice } from './backend/select-backend.js';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type EpochRecord, type TrainState } from './checkpoint.js';
+import { createAdam } from './backend/native-adam.js';
 import { evaluateAccuracy } from './evaluate.js';
 import { beta1At, learningRateAt } from './lr-schedule.js';
 import { writeManifest, type TrainManifest } from './manifest.js';
@@ -94,7 +95,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
   if (!(recipe.lr > 0)) throw new KitError('bad-option', 'train', `--lr must be positive, got ${recipe.lr}`, 'e.g. --lr 0.001');
 
-  const optimizer = tf.train.adam(recipe.lr, beta1At(recipe, 0, 1));
+  const optimizer = createAdam(recipe.lr, beta1At(recipe, 0, 1));
   let model: tfl.LayersModel;
   let state: Omit<TrainState, 'optimizer'>;
   if (opts.resume) {

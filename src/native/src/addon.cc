@@ -3,6 +3,7 @@
 // Float32Arrays owned by tfjs-backend-cpu's storage and freed by V8's GC.
 #include <node_api.h>
 
+#include "adam.h"
 #include "batchnorm.h"
 #include "conv.h"
 #include "elementwise.h"
@@ -305,6 +306,19 @@ napi_value BatchNormTrainGrad(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// adamStep(w, m, v, g, [beta1, 1-beta1, beta2, 1-beta2, 1-beta1^t, 1-beta2^t, epsilon, -lr])
+napi_value AdamStep(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t n = a.f32_length(0);
+  float* w = a.f32(0, n);
+  float* m = a.f32(1, n);
+  float* v = a.f32(2, n);
+  const float* g = a.f32(3, n);
+  const float* k = a.f32(4, 8);
+  if (a.ok() && n > 0) adam_step((long)n, w, m, v, g, AdamConsts{k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7]});
+  return undefined(env);
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   g_blas = blas_init();
   const napi_property_descriptor fns[] = {
@@ -326,6 +340,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"moments", nullptr, Moments, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"momentsGrad", nullptr, MomentsGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormTrainGrad", nullptr, BatchNormTrainGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamStep", nullptr, AdamStep, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(fns) / sizeof(fns[0]), fns);
   return exports;

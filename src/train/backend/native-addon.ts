@@ -44,6 +44,8 @@ export interface NativeAddon {
     channels: number,
     epsilon: number,
   ): void;
+  /** Adam's update in place; consts: see src/native/src/adam.h (all float32 values). */
+  adamStep(w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, consts: Float32Array): void;
 }
 
 export type NativeLoad = { ok: true; addon: NativeAddon; threads: number } | { ok: false; reason: string };
