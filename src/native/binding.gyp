@@ -12,6 +12,7 @@
         "src/conv_direct.cc",
         "src/elementwise.cc",
         "src/gemm.cc",
+        "src/int_conv.cc",
         "src/matmul.cc",
         "src/pool2d.cc",
         "src/reduce.cc",

@@ -8,6 +8,7 @@
 #include "conv.h"
 #include "elementwise.h"
 #include "gemm.h"
+#include "int_conv.h"
 #include "matmul.h"
 #include "napi_args.h"
 #include "pool2d.h"
@@ -319,6 +320,45 @@ napi_value AdamStep(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+IntConvShape int_conv_shape(Args& a, size_t i) {
+  const int32_t* p = a.i32(i, 5);
+  IntConvShape s{0, 0, 0, 0, 0};
+  if (!a.ok()) return s;
+  s = IntConvShape{p[0], p[1], p[2], p[3], p[4]};
+  if (s.pixels < 0 || s.channels < 1 || s.kh < 1 || s.run < 1 || s.row_stride < s.run) a.fail("bad integer conv shape");
+  return s;
+}
+
+// intConvPack(w, packed, [pixels, channels, kh, run, rowStride])
+napi_value IntConvPack(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  IntConvShape s = int_conv_shape(a, 2);
+  const int16_t* w = a.i16(0, (size_t)s.channels * s.kh * s.run);
+  int16_t* packed = a.i16(1, (size_t)int_conv_packed_size(s));
+  if (a.ok()) int_conv_pack(s, w, packed);
+  return undefined(env);
+}
+
+// intConvSums(x, origins, packed, sums, [pixels, channels, kh, run, rowStride]). Runs on the calling
+// thread, not the pool: evaluation calls it from several worker threads at once.
+napi_value IntConvSums(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  IntConvShape s = int_conv_shape(a, 4);
+  const int32_t* origins = a.i32(1, (size_t)s.pixels);
+  const int16_t* packed = a.i16(2, (size_t)int_conv_packed_size(s));
+  int32_t* sums = a.i32_out(3, (size_t)s.pixels * s.channels);
+  const size_t x_len = a.i16_length(0);
+  int16_t* x = a.i16(0, 1);
+  if (a.ok()) {
+    // Every field (kh runs from its origin, each read in pairs) must lie inside x.
+    const long reach = (long)(s.kh - 1) * s.row_stride + (s.run + 1) / 2 * 2;
+    for (int p = 0; p < s.pixels && a.ok(); p++)
+      if (origins[p] < 0 || origins[p] + reach > (long)x_len) a.fail("a receptive field lies outside the input");
+  }
+  if (a.ok()) int_conv_sums(s, x, origins, packed, sums);
+  return undefined(env);
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   g_blas = blas_init();
   const napi_property_descriptor fns[] = {
@@ -341,6 +381,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"momentsGrad", nullptr, MomentsGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormTrainGrad", nullptr, BatchNormTrainGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamStep", nullptr, AdamStep, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"intConvPack", nullptr, IntConvPack, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"intConvSums", nullptr, IntConvSums, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(fns) / sizeof(fns[0]), fns);
   return exports;
