@@ -222,7 +222,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { loadLayersModel } = await import('./model-io.js');
   const best = await loadLayersModel(out);
   const testAccuracy = await evaluateAccuracy(best, test, table);
-  const manifest = writeManifest(out, { spec, summary: summarizeModel(best), recipe, seed, state, dataset: { ...ds, source: opts.data }, counts: { train: split.train.count, val: split.val.count, test: test.count }, testAccuracy, backend: backend.name });
+  const manifest = writeManifest(out, { spec, summary: summarizeModel(best), recipe, seed, state, dataset: { ...ds, source: opts.data }, counts: { train: split.train.count, val: split.val.count, test: test.count }, testAccuracy, backend: backend.description });
   emit({ type: 'done', manifest });
   return { completed: true, manifest };
 }
