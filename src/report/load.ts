@@ -90,6 +90,6 @@ export function loadReportSources(dir: string, opts: { verifyFile?: string } = {
     quantization,
     codegen: manifest?.figures ?? null,
     verify,
-    thumbnails: verify && verifyFile ? readImageStrip(join(dirname(verifyFile), MISCLASSIFIED_PNG)) : [],
+    thumbnails: verify && verifyFile ? readImageStrip(join(dirname(verifyFile), MISCLASSIFIED_PNG), verify.misclassified.length) : [],
   };
 }

@@ -7,7 +7,7 @@ import { loadDataset } from '../data/load-dataset.js';
 import { CIFAR10_NORMALIZATION, normalizationTable } from '../data/normalize.js';
 import { splitValidation } from '../data/split.js';
 import { sampleImages } from '../data/sample.js';
-import { IMAGE_BYTES } from '../data/types.js';
+import { itemBytes } from '../data/types.js';
 import { KitError } from '../errors.js';
 import { getModelSpec, type TrainingRecipe } from '../models/registry.js';
 import { summarizeModel, type ModelSummary } from '../models/summary.js';
@@ -132,7 +132,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const stepsPerEpoch = Math.floor(split.train.count / recipe.batch);
   if (stepsPerEpoch === 0) throw new KitError('tiny-dataset', 'train', `only ${split.train.count} training images for batch ${recipe.batch}`, 'use a smaller --batch or more data');
   const totalSteps = stepsPerEpoch * recipe.epochs;
-  const xBuf = new Float32Array(recipe.batch * IMAGE_BYTES);
+  const xBuf = new Float32Array(recipe.batch * itemBytes(split.train.shape));
   let stepsThisRun = 0;
 
   const checkpoint = async () => {
@@ -163,8 +163,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
       let correctT: tf.Tensor | undefined;
       const lossT = tf.tidy(() => {
-        const x = tf.tensor4d(xBuf, [idx.length, 32, 32, 3]);
-        const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
+        const [h, w, c] = split.train.shape;
+        const x = tf.tensor4d(xBuf, [idx.length, h, w, c]);
+        const y = tf.oneHot(tf.tensor1d(labels, 'int32'), ds.classes.length);
         return optimizer.minimize(
           () => {
             const logits = model.apply(x, { training: true }) as tf.Tensor;

@@ -13,7 +13,7 @@ import { nodeCost } from '../../ops/cost.js';
 import { validateGraph } from '../../ir/validate.js';
 import { REPORT_FILE } from '../../quantize/artefact.js';
 import { formatBytes, formatCount } from '../../util/format.js';
-import { readTflite } from './reader.js';
+import { readInputNormalization, readTflite } from './reader.js';
 import { MAX_MODEL_BYTES, tfliteToGraph, type ImportedModel, type IoInfo } from './to-graph.js';
 
 export interface ImportSummary {
@@ -31,6 +31,11 @@ export interface ImportSummary {
 export interface ImportResult extends ImportedModel {
   summary: ImportSummary;
   bytes: Uint8Array;
+  /**
+   * How pixels become the input's real values, from the model's TFLite metadata when it has
+   * NormalizationOptions, as kit records it: (pixel / 255 - mean[c]) / std[c].
+   */
+  normalization?: { mean: number[]; std: number[] };
 }
 
 /** Read, convert and check a .tflite file (nothing is written). */
@@ -45,14 +50,29 @@ export async function importTflite(file: string): Promise<ImportResult> {
     throw new KitError('tflite-too-big', 'import', `${file} is ${formatBytes(size)}, more than the ${formatBytes(MAX_MODEL_BYTES)} kit imports`, 'a microcontroller model is a few hundred KiB to a few MiB');
   }
   const bytes = new Uint8Array(await readFile(file));
-  const imported = tfliteToGraph(readTflite(bytes, file), file);
+  const model = readTflite(bytes, file);
+  const imported = tfliteToGraph(model, file);
+  const normalization = metadataNormalization(readInputNormalization(model, file), imported.graph, file);
   try {
     validateGraph(imported.graph);
   } catch (e) {
     if (e instanceof KitError) throw new KitError('tflite-invalid', 'import', `${file}: ${e.message}`, 'the model is inconsistent; convert it again');
     throw e;
   }
-  return { ...imported, bytes, summary: summarize(imported.model ?? basename(file, '.tflite'), imported) };
+  return { ...imported, bytes, summary: summarize(imported.model ?? basename(file, '.tflite'), imported), ...(normalization ? { normalization } : {}) };
+}
+
+/** TFLite metadata's (pixel - mean) / std on raw values, per input channel, in kit's pixel/255 terms. */
+function metadataNormalization(n: { mean: number[]; std: number[] } | undefined, graph: Graph, file: string): { mean: number[]; std: number[] } | undefined {
+  if (!n) return undefined;
+  const shape = graph.tensors[graph.inputs[0]].shape;
+  const channels = shape[shape.length - 1];
+  const widen = (xs: number[]) => (xs.length === 1 ? new Array<number>(channels).fill(xs[0]) : xs);
+  const [mean, std] = [widen(n.mean), widen(n.std)];
+  if (mean.length !== channels || std.length !== channels || std.some((s) => !(s > 0)) || mean.some((m) => !Number.isFinite(m))) {
+    throw new KitError('tflite-metadata', 'import', `${file}: its metadata normalizes the input with ${n.mean.length} means and ${n.std.length} stds for ${channels} channels`, 'fix or strip the metadata; kit verify --mean/--std can say it instead');
+  }
+  return { mean: mean.map((m) => m / 255), std: std.map((s) => s / 255) };
 }
 
 function summarize(model: string, imported: ImportedModel): ImportSummary {
@@ -70,7 +90,7 @@ function summarize(model: string, imported: ImportedModel): ImportSummary {
 }
 
 /** What an imported artefact folder records (manifest.meta), in the shape kit quantize's has. */
-export function importedMeta(summary: ImportSummary, graph: Graph) {
+export function importedMeta(summary: ImportSummary, graph: Graph, normalization?: { mean: number[]; std: number[] }) {
   return {
     stage: 'quantize',
     source: 'tflite',
@@ -80,6 +100,7 @@ export function importedMeta(summary: ImportSummary, graph: Graph) {
     input: summary.input,
     output: summary.output,
     classes: Array.from({ length: numElements(graph.tensors[graph.outputs[0]].shape) }, (_, i) => String(i)),
+    ...(normalization ? { normalization } : {}),
   };
 }
 
@@ -87,7 +108,7 @@ export function importedMeta(summary: ImportSummary, graph: Graph) {
 export async function saveImported(dir: string, file: string, result: ImportResult): Promise<void> {
   await saveGraph(dir, result.graph, {
     source: [{ path: basename(file), bytes: result.bytes.length, sha256: sha256(result.bytes) }],
-    meta: importedMeta(result.summary, result.graph),
+    meta: importedMeta(result.summary, result.graph, result.normalization),
   });
   await writeFile(`${dir}/${REPORT_FILE}`, JSON.stringify({ imported: result.summary }, null, 2) + '\n');
 }
