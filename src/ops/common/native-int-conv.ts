@@ -15,7 +15,8 @@ export interface NativeIntConv {
  */
 export function nativeIntConv(g: ConvGeometry, channels: number, weights: Int16Array): NativeIntConv | undefined {
   const load = loadNativeAddon();
-  if (!load.ok) return undefined;
+  // An addon built before this kernel existed lacks it: the JS loops run until it is rebuilt.
+  if (!load.ok || typeof load.addon.intConvSums !== 'function') return undefined;
   const addon = load.addon;
   // The kernel reads each run in pairs: one value past the last run.
   const padded = new PaddedInput(g, (n) => new Int16Array(n), 1);

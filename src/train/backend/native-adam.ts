@@ -69,7 +69,8 @@ export function createAdam(learningRate: number, beta1: number): tf.AdamOptimize
 function activeAddon(): NativeAddon | undefined {
   if (tf.getBackend() !== NATIVE_BACKEND) return undefined;
   const load = loadNativeAddon();
-  return load.ok ? load.addon : undefined;
+  // An addon built before the fused step existed lacks it: tfjs's update runs until it is rebuilt.
+  return load.ok && typeof load.addon.adamStep === 'function' ? load.addon : undefined;
 }
 
 /**
