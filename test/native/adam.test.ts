@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createAdam } from '../../src/train/backend/native-adam.js';
 import { Rng } from '../../src/util/rng.js';
-import { assertSame, randomValues, skip, useNative } from './fixtures.js';
+import { addon, assertSame, randomValues, skip, useNative } from './fixtures.js';
 
 // Sizes: below, at and above the addon's 16,384-element task, and one not a multiple of 8.
 const SHAPES = [[3], [16384], [40000], [7, 9, 11]];
@@ -48,6 +48,7 @@ async function run(backend: 'native' | 'cpu', opt: () => tf.AdamOptimizer): Prom
 }
 
 test("kit's Adam on the native backend equals tfjs's Adam on the cpu backend bit for bit", { skip }, async () => {
+  assert.equal(typeof addon!.adamStep, 'function', 'the addon predates the fused Adam step: npm run build:native');
   const want = await run('cpu', () => tf.train.adam(1e-3, 0.95));
   const got = await run('native', () => createAdam(1e-3, 0.95));
   assert.equal(got.moments.length, 2 * SHAPES.length);
