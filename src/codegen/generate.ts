@@ -1,9 +1,10 @@
 /**
  * generateC: a quantized graph to a self-contained C project for a board. Everything is decided
  * before a file is written (lowering, memory plan, sizes against the board's budget), so a model
- * that cannot fit is refused with its numbers and nothing on disk changes.
+ * that cannot fit is refused with its numbers and nothing on disk changes; the folder is then
+ * written under a temporary name and swapped in whole.
  */
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { KitError } from '../errors.js';
 import { type Board, loadBoard } from '../device/boards.js';
@@ -20,6 +21,8 @@ import { render } from './render.js';
 import type { HarnessSizes } from './harness-size.js';
 import { type CodeSizes, codeSizes, computeSizes, type Placement, type SizeReport, boardsThatFit, tooLarge } from './sizes.js';
 import { Templates } from './templates.js';
+import { relocate, replaceFolder } from '../util/atomic-folder.js';
+import { fsSeam } from '../util/fs-seam.js';
 
 export interface GenerateOptions {
   /** A folder written by kit quantize (graph.json + graph.bin)... */
@@ -66,33 +69,58 @@ export interface Generated extends Prepared {
   files: string[];
 }
 
-/** Files codegen owns in an output folder (older ones are removed so that builds see one model). */
-const OWNED = /^(model\.[ch]|weights\.c|kit_runtime\.h|kit_layers\.h|kernel_[a-z0-9_]+\.c)$/;
+/** Files codegen owns in an output folder: older ones a new model does not write again are dropped. */
+const OWNED = /^(model\.[ch]|weights\.c|kit_runtime\.h|kit_layers\.h|kernel_[a-z0-9_]+\.c|kit-codegen\.json)$/;
 
-export async function generateC(options: GenerateOptions): Promise<Generated> {
+/**
+ * Whether an entry of an existing output folder is codegen's own (and goes when the folder is
+ * replaced): a generated file by its name and banner. Anything else there (kit flash's build/,
+ * kit verify's reports, a user's files) is kept.
+ */
+export function ownedByCodegen(name: string, path: string): boolean {
+  if (!OWNED.test(name)) return false;
+  try {
+    return name.endsWith('.json') || readFileSync(path, 'utf8').includes('(kit codegen)');
+  } catch {
+    return false;
+  }
+}
+
+/** Everything generateC decides before writing: a model that cannot fit is refused here. */
+export async function prepareGenerate(options: GenerateOptions): Promise<{ prepared: Prepared; templates: Templates; format: ProjectFormat }> {
   const { graph, modelName } = await resolveGraph(options);
   const board = resolveBoard(options.board);
   const templates = new Templates(options.templatesDir);
   const prepared = prepareCodegen(graph, board, { ...options, modelName, templates });
-  const format = options.format ?? 'c';
+  return { prepared, templates, format: options.format ?? 'c' };
+}
+
+export async function generateC(options: GenerateOptions): Promise<Generated> {
+  const { prepared, templates, format } = await prepareGenerate(options);
   const projectDir = resolve(options.outDir);
+  // The whole folder is replaced at once (src/util/atomic-folder.ts): a failure leaves the old project.
+  return replaceFolder(projectDir, { stage: 'codegen', owns: ownedByCodegen }, (tmp) => {
+    const gen = writeProject(prepared, templates, tmp, format);
+    return { ...gen, outDir: relocate(gen.outDir, tmp, projectDir), projectDir, files: gen.files.map((f) => relocate(f, tmp, projectDir)) };
+  });
+}
+
+/** Renders and writes a prepared model's project into `projectDir` (a fresh folder). */
+export function writeProject(prepared: Prepared, templates: Templates, projectDir: string, format: ProjectFormat): Generated {
   const outDir = join(projectDir, modelSubdir(format));
   const rendered = render(prepared, templates);
   const extra = renderFormat(format, prepared, templates, [...rendered.keys()]);
-  await mkdir(outDir, { recursive: true });
-  for (const f of await readdir(outDir)) {
-    if (OWNED.test(f) && !rendered.has(f) && (await readFile(join(outDir, f), 'utf8')).includes('(kit codegen)')) await rm(join(outDir, f));
-  }
+  fsSeam.mkdir(outDir);
   const files: string[] = [];
   for (const [name, text] of rendered) {
     const path = join(outDir, name);
-    await writeFile(path, text);
+    fsSeam.writeFile(path, text);
     files.push(path);
   }
   for (const [name, text] of extra) {
     const path = join(projectDir, name);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, text);
+    fsSeam.mkdir(dirname(path));
+    fsSeam.writeFile(path, text);
     files.push(path);
   }
   return { ...prepared, outDir, projectDir, format, files };

@@ -49,7 +49,7 @@ export function renderCodegenReport(p: Prepared, sizes: SizeReport, outDir: stri
     lines.push(`  (harness: ${h.source}: flash and static RAM are the firmware's minus the model's; its stack is the sum of every harness function's frame, an upper bound since nothing recurses, interrupt entry not included)`);
   } else {
     const input = p.graph.tensors[p.graph.inputs[0]].shape.reduce((a, b) => a * b, 1);
-    lines.push(`  (harness allowances, not measured for ${sizes.board}: flash ${thousands(HARNESS.flashBytes)} B; RAM the frame buffer for one INFER, 4 + ${thousands(input)} + 11 B, + logits + 64 B of parser state; stack ${HARNESS.stackBytes} B)`);
+    lines.push(`  (harness allowances, not measured for ${sizes.board}: flash ${thousands(HARNESS.flashBytes)} B; RAM the image (${thousands(input)} B), the frame buffer for one piece of it and the block bitmap, + logits + 64 B of parser state; stack ${HARNESS.stackBytes} B)`);
   }
   for (const problem of sizes.problems) lines.push(`DOES NOT FIT: ${problem}`);
   return lines.join('\n');

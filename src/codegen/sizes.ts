@@ -18,13 +18,17 @@ import type { ObjectSizes } from './toolchain.js';
 /**
  * Allowances for the device harness (firmware/harness + protocol + board port) where it cannot be
  * measured (harness-size.ts measures it). Flash: the qemu-cortex-m4 harness measured 3,140 bytes of
- * code with the stand-in model, rounded up. RAM: the frame receive buffer holds one INFER (4-byte
- * sequence number + the image + 11 bytes of frame overhead, firmware/protocol/frame.h), plus the
- * logits and parser state. Stack: an allowance for main, the frame parser and the replies.
+ * code with the stand-in model, rounded up. RAM (firmware/harness/main.c): the image buffer, the
+ * frame receive buffer for one PIECE (12 bytes of header + at most 4 KiB or the image rounded up to
+ * 32-byte blocks + 11 bytes of frame overhead), the bitmap of received blocks, the logits and
+ * parser state. Stack: an allowance for main, the frame parser and the replies.
  */
 export const HARNESS = {
   flashBytes: 4096,
-  ramBytes: (inputBytes: number, outputBytes: number) => 4 + inputBytes + 11 + outputBytes + 64,
+  ramBytes: (inputBytes: number, outputBytes: number) => {
+    const blocks = Math.ceil(inputBytes / 32);
+    return inputBytes + 12 + Math.min(4096, blocks * 32) + 11 + Math.ceil(blocks / 8) + outputBytes + 64;
+  },
   stackBytes: 512,
 };
 

@@ -26,18 +26,23 @@ function toPng(width: number, height: number, rgbAt: (x: number, y: number) => [
 }
 
 /**
- * Writes HWC images of `shape` ([height, width, 3] RGB or [height, width, 1] grey) side by side as
- * one PNG. Inputs that are not images (other shapes) get no strip.
+ * HWC images of `shape` ([height, width, 3] RGB or [height, width, 1] grey) side by side as one
+ * PNG; undefined for no images, and for inputs that are not images (other shapes).
  */
-export function writeImageStrip(file: string, images: Uint8Array[], shape: readonly number[]): void {
+export function imageStripPng(images: Uint8Array[], shape: readonly number[]): Buffer | undefined {
   const [height, width, channels] = shape;
-  if (images.length === 0 || shape.length !== 3 || (channels !== 3 && channels !== 1)) return;
-  const png = toPng(width * images.length, height, (x, y) => {
+  if (images.length === 0 || shape.length !== 3 || (channels !== 3 && channels !== 1)) return undefined;
+  return toPng(width * images.length, height, (x, y) => {
     const img = images[Math.floor(x / width)];
     const o = (y * width + (x % width)) * channels;
     return channels === 3 ? [img[o], img[o + 1], img[o + 2]] : [img[o], img[o], img[o]];
   });
-  writeFileAtomic(file, png);
+}
+
+/** Writes imageStripPng's strip to `file` (nothing when there is none). */
+export function writeImageStrip(file: string, images: Uint8Array[], shape: readonly number[]): void {
+  const png = imageStripPng(images, shape);
+  if (png) writeFileAtomic(file, png);
 }
 
 /**
@@ -45,9 +50,20 @@ export function writeImageStrip(file: string, images: Uint8Array[], shape: reado
  * or not `count` images wide.
  */
 export function readImageStrip(file: string, count: number): string[] {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch {
+    return [];
+  }
+  return stripImages(bytes, count);
+}
+
+/** The `count` images of a strip's PNG bytes, each as a PNG data URL; [] when they are not such a strip. */
+export function stripImages(bytes: Uint8Array, count: number): string[] {
   let png: PNG;
   try {
-    png = PNG.sync.read(readFileSync(file));
+    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch {
     return [];
   }

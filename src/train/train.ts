@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { accessSync, constants, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants } from 'node:fs';
+import { ensureParent } from '../util/atomic-folder.js';
+import { join, resolve } from 'node:path';
 import { augmentBatch } from '../data/augment.js';
 import { loadDataset } from '../data/load-dataset.js';
 import { CIFAR10_NORMALIZATION, normalizationTable } from '../data/normalize.js';
@@ -17,7 +18,7 @@ import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type EpochRecord, type T
 import { createAdam } from './backend/native-adam.js';
 import { evaluateAccuracy } from './evaluate.js';
 import { beta1At, learningRateAt } from './lr-schedule.js';
-import { writeManifest, type TrainManifest } from './manifest.js';
+import { MANIFEST_FILE, writeManifest, type TrainManifest } from './manifest.js';
 import { saveLayersModel } from './model-io.js';
 
 export interface TrainOptions {
@@ -58,8 +59,9 @@ export interface TrainResult {
 }
 
 function ensureWritable(out: string): void {
+  // Creates `out`, or says in one line which file is in the way.
+  ensureParent(join(out, MANIFEST_FILE), 'train');
   try {
-    mkdirSync(out, { recursive: true });
     accessSync(out, constants.W_OK);
   } catch (e) {
     throw new KitError('unwritable-output', 'train', `cannot write to ${out} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'choose another --out folder');

@@ -120,7 +120,7 @@ export async function runOnQemu(modelDir: string, workDir: string, images: Uint8
   const build = await buildFirmware({ board, modelDir, outDir: workDir });
   const emu = await startEmulator({ firmware: build.file, board: build.board });
   try {
-    const client = await DeviceClient.connect(new SerialTransport(emu.path, build.board.serial.baud), { helloTimeoutMs: 20_000, replyTimeoutMs: 30_000, expect: { modelHash: hash } });
+    const client = await DeviceClient.connect(new SerialTransport(emu.path, build.board.serial.baud), { helloTimeoutMs: 20_000, deadAfterMs: 30_000, expect: { modelHash: hash } });
     try {
       const n = images.length / count;
       const results = await Promise.all(Array.from({ length: count }, (_, i) => client.infer(images.slice(i * n, (i + 1) * n))));

@@ -44,13 +44,13 @@ test('kit quantize on an imported ONNX model with a folder of 40x30 photos, --re
   // Photos of another size than the model's input, without --resize: one line naming a file.
   const refused = await kit(['quantize', join(dir, 'tiny'), '--data', photos, '--out', out('no-resize')], { env });
   assert.notEqual(refused.code, 0);
-  assert.match(refused.stderr.trim(), /^kit data: \S+c0\/0\.png is 30x40 \(height x width\) but the model reads 16x16x3 images \(pass --resize 16x16 to resize every image, or --center-crop \(with --resize N\) to cut out the middle\)$/);
+  assert.match(refused.stderr.trim(), /^kit quantize: \S+c0\/0\.png is 30x40 \(height x width\) but the model reads 16x16x3 images \(pass --resize 16x16 to resize every image, or --center-crop \(with --resize N\) to cut out the middle\)$/);
   assert.equal(existsSync(out('no-resize')), false);
 
   // A mean/std count that is not the channel count.
   const badMean = await kit(['quantize', join(dir, 'tiny'), '--data', photos, '--resize', '16x16', '--mean', '0.5,0.5', '--std', '0.2,0.2', '--out', out('bad-mean')], { env });
   assert.notEqual(badMean.code, 0);
-  assert.match(badMean.stderr.trim(), /^kit cli: --mean has 2 values but the model's input has 3 channels \(give 3 comma-separated values, or one for all\)$/);
+  assert.match(badMean.stderr.trim(), /^kit quantize: --mean has 2 values but the model's input has 3 channels \(give 3 comma-separated values, or one for all\)$/);
   assert.equal(existsSync(out('bad-mean')), false);
 
   // With --resize and the normalization: 8 photos calibrate, the other 12 are evaluated; class
@@ -70,7 +70,7 @@ test('kit quantize on an imported ONNX model with a folder of 40x30 photos, --re
   writeFileSync(join(dir, 'x32.npy'), npyBytes('<f4', [12, 16, 16, 3], new Uint8Array(x.length * 4)));
   const f32 = await kit(['quantize', join(dir, 'tiny'), '--inputs', join(dir, 'x32.npy'), '--mean', '0.5', '--std', '0.25', '--out', out('f32')], { env });
   assert.notEqual(f32.code, 0);
-  assert.match(f32.stderr.trim(), /^kit data: \S+x32\.npy holds <f4 values but the model's input is uint8 pixels 0\.\.255 \(the model normalizes them itself\) \(save the inputs as numpy\.uint8\)$/);
+  assert.match(f32.stderr.trim(), /^kit quantize: \S+x32\.npy holds <f4 values but the model's input is uint8 pixels 0\.\.255 \(the model normalizes them itself\) \(save the inputs as numpy\.uint8\)$/);
   assert.equal(existsSync(out('f32')), false);
   writeFileSync(join(dir, 'x.npy'), npyBytes('|u1', [12, 16, 16, 3], x));
   writeFileSync(join(dir, 'y.npy'), npyBytes('<i8', [12], new Uint8Array(BigInt64Array.from({ length: 12 }, (_, i) => BigInt(i % 10)).buffer)));

@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { codegen, FORMATS, libraryName, type ProjectFormat } from '../../codegen/index.js';
-import { writeCodegenManifest } from '../../codegen/codegen-manifest.js';
+import { probeFolder } from '../../util/atomic-folder.js';
 import { examples, jsonOption, output, type JsonFlag } from '../output.js';
 import { runCommand } from '../run-command.js';
 
@@ -23,18 +23,10 @@ export function registerCodegen(program: Command): void {
         const out = output(flags);
         const base = quantizedDir.replace(/\/+$/, '');
         const outDir = flags.out ?? (flags.format === 'c' ? `${base}/c-${flags.board}` : `${base}/${flags.format}-${flags.board}`);
+        // Before the compilers run: an --out that cannot be written is one line now, not after.
+        probeFolder(outDir, 'codegen');
         const result = await codegen({ quantizedDir, board: flags.board, outDir, format: flags.format });
         const figures = result.figures();
-        writeCodegenManifest(outDir, {
-          board: result.sizes.board,
-          quantizedDir,
-          modelHash: result.hash,
-          arenaBytes: result.plan.arenaBytes,
-          flashBytes: result.sizes.flash.total,
-          ramBytes: result.sizes.ram.total,
-          layout: flags.format,
-          figures,
-        });
         out.text(result.report());
         out.text(NEXT[flags.format](outDir, libraryName(result.generated.modelName)));
         out.result({ out: outDir, format: flags.format, ...figures });

@@ -6,7 +6,8 @@ import { KitError } from '../../errors.js';
 import { CALIBRATION_METHODS, SCHEME_NAMES, quantizeModel, renderReport, saveQuantized, type CalibrationMethod } from '../../quantize/index.js';
 import { parseNumber, parsePositiveInt } from '../parse.js';
 import { phaseProgress } from '../progress-bar.js';
-import { examples, jsonOption, output } from '../output.js';
+import { examples, jsonOption, noteCapped, output } from '../output.js';
+import { probeFolder } from '../../util/atomic-folder.js';
 import { runCommand } from '../run-command.js';
 
 interface QuantizeFlags extends DataFlags, InputSpecFlags {
@@ -47,11 +48,14 @@ export function registerQuantize(program: Command): void {
       ),
     )
     .action(
-      runCommand(async (modelDir: string, flags: QuantizeFlags) => {
+      runCommand(async (modelDir: string, flags: QuantizeFlags, cmd: Command) => {
         const out = output(flags);
         if (!(CALIBRATION_METHODS as readonly string[]).includes(flags.method)) {
           throw new KitError('bad-option', 'cli', `unknown calibration method '${flags.method}'`, `choose one of: ${CALIBRATION_METHODS.join(', ')}`);
         }
+        const outDir = flags.out ?? join(modelDir, flags.scheme);
+        // Before calibration and evaluation: an --out that cannot be written is one line now, not after.
+        probeFolder(outDir, 'quantize');
         const progress = phaseProgress();
         let source = '';
         const result = await quantizeModel({
@@ -64,13 +68,15 @@ export function registerQuantize(program: Command): void {
             const data = loadModelData(flags, input, normalization);
             source = data.source;
             const { calib, eval: evalSet } = calibrationSplit(data, flags.calib, flags.eval, flags.seed);
+            // More than the data holds: say so rather than capping in silence.
+            noteCapped(cmd, '--calib', flags.calib, calib.count, data.train ? `training images in ${data.source}` : `images of ${data.source} it can calibrate on`);
+            if (evalSet) noteCapped(cmd, '--eval', flags.eval, evalSet.count, data.train ? `test images in ${data.source}` : `images of ${data.source} left to evaluate on`);
             return { calibImages: { images: calib.images, count: calib.count, split: data.train ? 'train' : 'calibration' }, evalSet: evalSet ?? undefined, classes: data.classes };
           },
           calibMethod: flags.method as CalibrationMethod,
           percentile: flags.percentile,
           onProgress: (p) => progress.update(p.phase, p.done, p.total),
         }).finally(() => progress.stop());
-        const outDir = flags.out ?? join(modelDir, flags.scheme);
         await saveQuantized(outDir, result);
         out.text(renderReport(result.report));
         if (!result.report.evaluation) out.text(`no accuracy: ${source} has no labels (give --labels y.npy)`);

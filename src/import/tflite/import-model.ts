@@ -3,15 +3,16 @@
  * graph.bin, report.json), so that kit codegen, flash and verify take it unchanged. Everything is
  * read and checked before anything is written: a refused model leaves the output folder untouched.
  */
-import { readFile, stat, writeFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { KitError } from '../../errors.js';
 import { numElements, type Graph } from '../../ir/graph.js';
 import { sha256 } from '../../ir/hash.js';
 import { saveGraph } from '../../ir/serialize.js';
 import { nodeCost } from '../../ops/cost.js';
 import { validateGraph } from '../../ir/validate.js';
-import { REPORT_FILE } from '../../quantize/artefact.js';
+import { FLOAT_SUBDIR, REPORT_FILE, writeHashed } from '../../quantize/artefact.js';
+import { replaceFolder } from '../../util/atomic-folder.js';
 import { formatBytes, formatCount } from '../../util/format.js';
 import { readInputNormalization, readTflite } from './reader.js';
 import { MAX_MODEL_BYTES, tfliteToGraph, type ImportedModel, type IoInfo } from './to-graph.js';
@@ -106,11 +107,15 @@ export function importedMeta(summary: ImportSummary, graph: Graph, normalization
 
 /** Write the quantized artefact folder for an imported model. */
 export async function saveImported(dir: string, file: string, result: ImportResult): Promise<void> {
-  await saveGraph(dir, result.graph, {
-    source: [{ path: basename(file), bytes: result.bytes.length, sha256: sha256(result.bytes) }],
-    meta: importedMeta(result.summary, result.graph, result.normalization),
+  // A float/ left by an earlier kit quantize into this folder belongs to another model.
+  await replaceFolder(dir, { stage: 'import', owns: (name) => name === FLOAT_SUBDIR }, async (tmp) => {
+    const report = writeHashed(join(tmp, REPORT_FILE), JSON.stringify({ imported: result.summary }, null, 2) + '\n');
+    await saveGraph(tmp, result.graph, {
+      source: [{ path: basename(file), bytes: result.bytes.length, sha256: sha256(result.bytes) }],
+      meta: importedMeta(result.summary, result.graph, result.normalization),
+      files: { [REPORT_FILE]: report },
+    });
   });
-  await writeFile(`${dir}/${REPORT_FILE}`, JSON.stringify({ imported: result.summary }, null, 2) + '\n');
 }
 
 const io = (name: string, t: IoInfo) =>
