@@ -55,6 +55,7 @@ export interface ManifestInput {
   dataset: ImageDataset;
   counts: { train: number; val: number; test: number };
   testAccuracy: number;
+  /** The backend's one-line description (which one ran: GPU or CPU TensorFlow, native, WebAssembly). */
   backend: string;
 }
 

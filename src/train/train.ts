@@ -15,6 +15,7 @@ import { summarizeModel, type ModelSummary } from '../models/summary.js';
 import { Rng } from '../util/rng.js';
 import { selectBackend, type BackendChoice } from './backend/select-backend.js';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type EpochRecord, type TrainState } from './checkpoint.js';
+import { createAdam } from './backend/native-adam.js';
 import { evaluateAccuracy } from './evaluate.js';
 import { beta1At, learningRateAt } from './lr-schedule.js';
 import { MANIFEST_FILE, writeManifest, type TrainManifest } from './manifest.js';
@@ -96,7 +97,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
   if (!(recipe.lr > 0)) throw new KitError('bad-option', 'train', `--lr must be positive, got ${recipe.lr}`, 'e.g. --lr 0.001');
 
-  const optimizer = tf.train.adam(recipe.lr, beta1At(recipe, 0, 1));
+  const optimizer = createAdam(recipe.lr, beta1At(recipe, 0, 1));
   let model: tfl.LayersModel;
   let state: Omit<TrainState, 'optimizer'>;
   if (opts.resume) {
@@ -224,7 +225,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { loadLayersModel } = await import('./model-io.js');
   const best = await loadLayersModel(out);
   const testAccuracy = await evaluateAccuracy(best, test, table);
-  const manifest = writeManifest(out, { spec, summary: summarizeModel(best), recipe, seed, state, dataset: { ...ds, source: opts.data }, counts: { train: split.train.count, val: split.val.count, test: test.count }, testAccuracy, backend: backend.name });
+  const manifest = writeManifest(out, { spec, summary: summarizeModel(best), recipe, seed, state, dataset: { ...ds, source: opts.data }, counts: { train: split.train.count, val: split.val.count, test: test.count }, testAccuracy, backend: backend.description });
   emit({ type: 'done', manifest });
   return { completed: true, manifest };
 }

@@ -10,10 +10,11 @@ import { installFusedBatchNorm } from './native-batchnorm.js';
 import type { NativeKernel, NativeKernelArgs } from './native-kernel-util.js';
 import { matmulKernels } from './native-matmul-kernels.js';
 import { miscKernels } from './native-misc-kernels.js';
+import { NATIVE_BACKEND } from './native-backend-name.js';
 import { poolKernels } from './native-pool-kernels.js';
 import { reduceKernels } from './native-reduce-kernels.js';
 
-export const NATIVE_BACKEND = 'native';
+export { NATIVE_BACKEND } from './native-backend-name.js';
 
 export function nativeKernels(addon: NativeAddon): NativeKernel[] {
   return [
