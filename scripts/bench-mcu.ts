@@ -67,8 +67,7 @@ async function runOnQemu(modelDir: string, outDir: string, images: Uint8Array[],
   try {
     const client = await DeviceClient.connect(new SerialTransport(emu.path, build.board.serial.baud), {
       helloTimeoutMs: 20_000,
-      replyTimeoutMs: 60_000,
-      maxInFlight: 1,
+      deadAfterMs: 60_000,
       expect: { modelHash: hash },
     });
     try {

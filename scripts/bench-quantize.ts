@@ -27,6 +27,7 @@ import { compareGraphsParallel, evaluateGraphParallel, type Comparison, type Eva
 import { loadFloatGraph, loadQuantized } from '../src/quantize/artefact.js';
 import { evalThreads } from '../src/quantize/parallel-eval.js';
 import { quantizeLayersModel, quantizeModel } from '../src/quantize/quantize-model.js';
+import { loadNativeAddon } from '../src/train/backend/native-addon.js';
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
@@ -163,7 +164,8 @@ async function benchSynthetic(): Promise<void> {
   }
 
   console.log(`ResNet-8: ${(macs / 1e6).toFixed(2)} M MACs/image, scheme ${scheme}, ${count} images per measurement`);
-  time('integer reference (packed accumulation)', new Interpreter(graph), count);
+  // The native addon's accumulation when it is built; KIT_NATIVE=0 times the JS packed loop.
+  time(`integer reference (${loadNativeAddon().ok ? 'native' : 'packed JS'} accumulation)`, new Interpreter(graph), count);
   time('integer reference (plain accumulation)', new Interpreter(graph, { plainAccumulation: true }), Math.min(count, 200));
   time('float reference', new Interpreter(floatGraph), Math.min(count, 500));
 

@@ -15,7 +15,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadDataset } from '../src/data/load-dataset.js';
-import { IMAGE_BYTES } from '../src/data/types.js';
+import { itemBytes } from '../src/data/types.js';
 import { getModelSpec } from '../src/models/registry.js';
 import { findTorchPython, NO_TORCH, runReference } from './pytorch/run-reference.js';
 
@@ -45,7 +45,7 @@ const data = loadDataset(values.data);
 const limit = Math.min(data.train.count, Number(values['limit-train'] ?? data.train.count));
 const dir = mkdtempSync(join(tmpdir(), 'kit-pytorch-'));
 try {
-  writeFileSync(join(dir, 'train-images.u8'), data.train.images.subarray(0, limit * IMAGE_BYTES));
+  writeFileSync(join(dir, 'train-images.u8'), data.train.images.subarray(0, limit * itemBytes(data.train.shape)));
   writeFileSync(join(dir, 'train-labels.u8'), data.train.labels.subarray(0, limit));
   writeFileSync(join(dir, 'test-images.u8'), data.test.images);
   writeFileSync(join(dir, 'test-labels.u8'), data.test.labels);

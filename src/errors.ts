@@ -18,9 +18,9 @@ export class KitError extends Error {
     this.name = 'KitError';
   }
 
-  /** The single line the CLI prints. */
-  format(): string {
-    return `kit ${this.stage}: ${this.message}${this.hint ? ` (${this.hint})` : ''}`;
+  /** The single line the CLI prints: prefixed with the command that was run, else with the stage. */
+  format(command?: string): string {
+    return `kit ${command ?? this.stage}: ${this.message}${this.hint ? ` (${this.hint})` : ''}`;
   }
 }
 

@@ -8,7 +8,7 @@
  *   extern const char kit_model_hash[];
  *   void kit_model_invoke(const uint8_t *pixels, uint8_t *logits);
  *
- * `pixels` points into the receive buffer and has no particular alignment.
+ * `pixels` points to the harness's image buffer and has no particular alignment.
  */
 #ifndef KIT_MODEL_API_H
 #define KIT_MODEL_API_H

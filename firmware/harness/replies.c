@@ -30,11 +30,11 @@ static uint8_t short_len(const char *s) {
     return (uint8_t)(n > 255 ? 255 : n);
 }
 
-void kit_send_hello(uint32_t seq) {
+void kit_send_hello(uint32_t seq, uint16_t piece_bytes) {
     static const char board[] = KIT_BOARD_NAME;
     uint8_t board_len = short_len(board);
     uint8_t hash_len = short_len(kit_model_hash);
-    uint8_t fixed[26];
+    uint8_t fixed[28];
     put_u32(fixed, seq);
     fixed[4] = KIT_PROTOCOL_VERSION;
     put_u32(fixed + 5, (uint32_t)KIT_MODEL_INPUT_BYTES);
@@ -43,6 +43,8 @@ void kit_send_hello(uint32_t seq) {
     put_u32(fixed + 17, (uint32_t)KIT_BOARD_CLOCK_HZ);
     put_u32(fixed + 21, kit_timer_hz());
     fixed[25] = KIT_MODEL_OUTPUT_SIGNED ? KIT_HELLO_FLAG_SIGNED : 0u;
+    fixed[26] = (uint8_t)piece_bytes;
+    fixed[27] = (uint8_t)(piece_bytes >> 8);
 
     kit_frame_writer_t w;
     kit_frame_begin(&w, kit_uart_write, KIT_MSG_HELLO, (uint32_t)(sizeof fixed + 2u + board_len + hash_len));
@@ -65,6 +67,21 @@ void kit_send_result(uint32_t seq, uint16_t cls, uint64_t ticks, const uint8_t *
     kit_frame_begin(&w, kit_uart_write, KIT_MSG_RESULT, (uint32_t)(sizeof fixed + KIT_MODEL_OUTPUT_BYTES));
     kit_frame_part(&w, fixed, sizeof fixed);
     kit_frame_part(&w, logits, KIT_MODEL_OUTPUT_BYTES);
+    kit_frame_end(&w);
+}
+
+void kit_send_status(uint32_t seq, uint32_t image, uint8_t state, uint16_t blocks, const uint8_t *received, size_t received_bytes) {
+    uint8_t fixed[11];
+    put_u32(fixed, seq);
+    put_u32(fixed + 4, image);
+    fixed[8] = state;
+    fixed[9] = (uint8_t)blocks;
+    fixed[10] = (uint8_t)(blocks >> 8);
+
+    kit_frame_writer_t w;
+    kit_frame_begin(&w, kit_uart_write, KIT_MSG_STATUS, (uint32_t)(sizeof fixed + received_bytes));
+    kit_frame_part(&w, fixed, sizeof fixed);
+    kit_frame_part(&w, received, received_bytes);
     kit_frame_end(&w);
 }
 

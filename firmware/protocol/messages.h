@@ -1,38 +1,57 @@
 /*
- * kit device protocol, version 1: message types and payload layouts (all integers little-endian).
- * src/device/protocol/messages.ts is the host side of the same table.
+ * kit device protocol, version 2: message types and payload layouts (all integers little-endian).
+ * src/device/protocol/messages.ts is the host side of the same table; firmware/README.md tells the
+ * whole exchange.
  *
  *   GET_HELLO host->device  seq u32
  *   HELLO     device->host  seq u32 (the GET_HELLO answered, or KIT_SEQ_NONE when sent on boot),
  *                           version u8, input_bytes u32, output_bytes u32, arena_bytes u32,
  *                           clock_hz u32, tick_hz u32, flags u8 (bit 0: logits are int8),
+ *                           piece_bytes u16 (largest PIECE data accepted),
  *                           board_len u8, board[board_len], hash_len u8, hash[hash_len]
- *   INFER     host->device  seq u32, pixels[input_bytes]
- *   RESULT    device->host  seq u32, class u16, ticks u64, logits[output_bytes]
+ *   PIECE     host->device  seq u32, image u32, offset u32, data[]: bytes [offset, offset + n) of
+ *                           image `image`; offset a multiple of KIT_BLOCK_BYTES, and n too unless the
+ *                           piece ends the image. A complete image is run at once.
+ *   POLL      host->device  seq u32, image u32: answered by RESULT (the image is done) or STATUS
+ *   RESULT    device->host  image u32, class u16, ticks u64, logits[output_bytes]
+ *   STATUS    device->host  seq u32, image u32, state u8, blocks u16, received[ceil(blocks / 8)]
+ *                           (bit b of byte k: block 8k + b of the image is in). The answer to a
+ *                           POLL (seq: the POLL's), and sent unasked after a damaged frame, the
+ *                           negative acknowledgement (seq: the one after the last intact request
+ *                           read, which the damage was or swallowed).
  *   ERROR     device->host  code u8, seq u32 (KIT_SEQ_NONE when no request can be named), text
  *   PING      host->device  seq u32, any bytes
  *   PONG      device->host  the PING's payload, echoed
  *
- * The device answers requests strictly in the order they arrive, one reply each, so a reply to
- * sequence s tells the host that every request it sent before s has been answered or lost.
+ * The device reads requests in order, so a STATUS naming seq s tells the host that every request it
+ * sent up to s that the STATUS does not show received was lost. Image numbers only grow: a PIECE
+ * of a newer image drops the one being collected, a PIECE of an older one is stale and ignored.
  */
 #ifndef KIT_MESSAGES_H
 #define KIT_MESSAGES_H
 
-#define KIT_PROTOCOL_VERSION 1u
+#define KIT_PROTOCOL_VERSION 2u
 
 #define KIT_MSG_GET_HELLO 0x01u
 #define KIT_MSG_HELLO 0x02u
-#define KIT_MSG_INFER 0x03u
 #define KIT_MSG_RESULT 0x04u
 #define KIT_MSG_ERROR 0x05u
 #define KIT_MSG_PING 0x06u
 #define KIT_MSG_PONG 0x07u
+#define KIT_MSG_PIECE 0x08u
+#define KIT_MSG_POLL 0x09u
+#define KIT_MSG_STATUS 0x0Au
 
 #define KIT_SEQ_NONE 0xFFFFFFFFu
 
-#define KIT_ERR_BAD_CRC 1u      /* a frame arrived damaged: its request (if any) is lost */
-#define KIT_ERR_TOO_LONG 2u     /* a header announced more than the device can hold */
+/* Pieces start on a block boundary; STATUS reports the image block by block. */
+#define KIT_BLOCK_BYTES 32u
+
+/* STATUS.state */
+#define KIT_STATUS_COLLECTING 0u /* `image` is being collected: the bitmap says what is in */
+#define KIT_STATUS_NOT_STARTED 1u /* nothing of `image` yet (bitmap all zero) */
+#define KIT_STATUS_STALE 2u       /* `image` is older than what the device collects: send it again under a new number */
+
 #define KIT_ERR_BAD_LENGTH 3u   /* a request whose payload has the wrong size for its type */
 #define KIT_ERR_UNKNOWN_TYPE 4u /* a frame type this firmware does not know */
 #define KIT_ERR_CPU_FAULT 5u    /* the CPU took an exception (text: cause, pc, address); the device has stopped */

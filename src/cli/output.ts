@@ -40,6 +40,24 @@ export function output(flags: JsonFlag): Output {
   };
 }
 
+/**
+ * A notice on stderr (also under --json) when an option the user gave asks for more images than
+ * the data has: the command goes on with all of them, but says so instead of capping silently.
+ * Defaults (--calib 1000 on a small folder) go unremarked.
+ */
+export function noteCapped(cmd: Command, flag: string, asked: number | undefined, available: number, what: string): void {
+  const key = flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  if (asked !== undefined && asked > available && cmd.getOptionValueSource(key) === 'cli') {
+    process.stderr.write(`note: ${flag} ${asked} is more than the ${available.toLocaleString('en-US')} ${what}; using all ${available.toLocaleString('en-US')}\n`);
+  }
+}
+
+/** The name of the command whose action got these arguments (commander passes the Command last). */
+export function commandName(actionArgs: unknown[]): string | undefined {
+  const cmd = actionArgs[actionArgs.length - 1];
+  return cmd instanceof Command ? cmd.name() : undefined;
+}
+
 /** True when --json was given to the command whose action got these arguments (commander passes the Command last). */
 export function jsonRequested(actionArgs: unknown[]): boolean {
   const cmd = actionArgs[actionArgs.length - 1];

@@ -1,5 +1,6 @@
 import { isKitError } from '../errors.js';
-import { jsonRequested, paint } from './output.js';
+import { commandName, jsonRequested, paint } from './output.js';
+import { errnoCode, fsUserError } from '../util/fs-errors.js';
 
 /**
  * Runs one command's action and owns the exit code: a KitError becomes its single line on stderr,
@@ -13,8 +14,12 @@ export function runCommand<A extends unknown[]>(action: (...args: A) => Promise<
       process.exitCode = code ?? 0;
     } catch (e) {
       const json = jsonRequested(args);
+      // A file-system error the user can fix (permission denied, disk full, a file in the way) is
+      // theirs, not a bug in kit: say which path and what is wrong.
+      if (!isKitError(e) && errnoCode(e) && (e as NodeJS.ErrnoException).path) e = fsUserError(e, 'cli', String((e as NodeJS.ErrnoException).path), 'use');
       if (isKitError(e)) {
-        process.stderr.write(`${paint('red', e.format(), process.stderr)}\n`);
+        // The prefix names the command the user ran (kit codegen), whatever stage's code raised it.
+        process.stderr.write(`${paint('red', e.format(commandName(args)), process.stderr)}\n`);
         if (json) process.stdout.write(`${JSON.stringify({ error: { code: e.code, stage: e.stage, message: e.message, hint: e.hint ?? null } }, null, 2)}\n`);
         process.exitCode = e.exitCode;
       } else {

@@ -9,13 +9,18 @@ import { z } from 'zod';
 import { KitError } from '../errors.js';
 import { kitVersion } from '../ir/kit-version.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { checkSchemaVersion } from '../util/schema-version.js';
 import type { CodegenFigures } from './figures.js';
 import { FORMATS } from './formats.js';
 
 export const CODEGEN_MANIFEST = 'kit-codegen.json';
 
+/** The version of kit-codegen.json this kit writes and reads (absent in projects of kits before 0.1.0's versioned manifests: read as 1). */
+export const CODEGEN_MANIFEST_SCHEMA = 1;
+
 const manifestSchema = z.object({
   format: z.literal('kit-codegen'),
+  schema: z.literal(CODEGEN_MANIFEST_SCHEMA).optional(),
   kitVersion: z.string(),
   board: z.string().min(1),
   /** Absolute path of the quantized artefact folder. */
@@ -32,8 +37,8 @@ const manifestSchema = z.object({
 
 export type CodegenManifest = z.infer<typeof manifestSchema>;
 
-export function writeCodegenManifest(outDir: string, facts: Omit<CodegenManifest, 'format' | 'kitVersion'>): CodegenManifest {
-  const manifest: CodegenManifest = { format: 'kit-codegen', kitVersion: kitVersion(), ...facts, quantizedDir: resolve(facts.quantizedDir) };
+export function writeCodegenManifest(outDir: string, facts: Omit<CodegenManifest, 'format' | 'schema' | 'kitVersion'>): CodegenManifest {
+  const manifest: CodegenManifest = { format: 'kit-codegen', schema: CODEGEN_MANIFEST_SCHEMA, kitVersion: kitVersion(), ...facts, quantizedDir: resolve(facts.quantizedDir) };
   writeFileAtomic(join(outDir, CODEGEN_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
   return manifest;
 }
@@ -53,6 +58,8 @@ export function readCodegenManifest(project: string): CodegenManifest {
   } catch {
     throw new KitError('project-corrupt', 'codegen', `${file} is not valid JSON`, 're-run kit codegen');
   }
+  const probe = (json ?? {}) as { schema?: unknown; kitVersion?: unknown };
+  checkSchemaVersion({ file, found: probe.schema ?? CODEGEN_MANIFEST_SCHEMA, known: CODEGEN_MANIFEST_SCHEMA, writtenBy: probe.kitVersion, stage: 'codegen', rerun: 'kit codegen' });
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

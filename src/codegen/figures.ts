@@ -13,7 +13,14 @@ export interface CodegenFigures {
   modelHash: string;
   memoryPlan: {
     arenaBytes: number;
+    /** The in-place bound: the plan's own, fusion and in-place outputs included. */
     lowerBound: number;
+    /** The bound of layer-by-layer execution (the unfused graph, every output in its own buffer). */
+    layerwiseBound: number;
+    /** Outputs written over an input. */
+    inPlace: { node: string; input: string; output: string }[];
+    /** Residual blocks run as one fused node: its name and the nodes it replaces. */
+    fused: { node: string; fused: string[] }[];
     strategy: string;
     alignment: number;
     scratchBytes: number;
@@ -54,6 +61,9 @@ export function codegenFigures(p: Prepared, sizes: SizeReport): CodegenFigures {
     memoryPlan: {
       arenaBytes: plan.arenaBytes,
       lowerBound: plan.lowerBound,
+      layerwiseBound: plan.layerwiseBound,
+      inPlace: plan.inPlace,
+      fused: p.fusions,
       strategy: plan.strategy,
       alignment: plan.alignment,
       scratchBytes: plan.scratchTotal,

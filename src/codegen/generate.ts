@@ -1,15 +1,17 @@
 /**
  * generateC: a quantized graph to a self-contained C project for a board. Everything is decided
  * before a file is written (lowering, memory plan, sizes against the board's budget), so a model
- * that cannot fit is refused with its numbers and nothing on disk changes.
+ * that cannot fit is refused with its numbers and nothing on disk changes; the folder is then
+ * written under a temporary name and swapped in whole.
  */
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { KitError } from '../errors.js';
 import { type Board, loadBoard } from '../device/boards.js';
 import { dtypeBytes, GRAPH_VERSION, numElements, type Graph } from '../ir/graph.js';
 import { kitVersion } from '../ir/kit-version.js';
 import { validateGraph } from '../ir/validate.js';
+import { fuseResidualAdds, type Fusion } from '../ops/conv2d-add/fuse.js';
 import { aliasingOps, getOp } from '../ops/registry.js';
 import { loadQuantized } from '../quantize/artefact.js';
 import { modelSubdir, type ProjectFormat, renderFormat } from './formats.js';
@@ -20,6 +22,8 @@ import { render } from './render.js';
 import type { HarnessSizes } from './harness-size.js';
 import { type CodeSizes, codeSizes, computeSizes, type Placement, type SizeReport, boardsThatFit, tooLarge } from './sizes.js';
 import { Templates } from './templates.js';
+import { relocate, replaceFolder } from '../util/atomic-folder.js';
+import { fsSeam } from '../util/fs-seam.js';
 
 export interface GenerateOptions {
   /** A folder written by kit quantize (graph.json + graph.bin)... */
@@ -41,10 +45,17 @@ export interface GenerateOptions {
   harness?: HarnessSizes;
   /** Project layout around the C (formats.ts); default 'c', the flat folder kit flash builds. */
   format?: ProjectFormat;
+  /** false: no fusion pass and no in-place outputs, the layer-by-layer plan (default true). */
+  fuse?: boolean;
 }
 
 export interface Prepared {
+  /** The graph the C computes: the quantized graph after the fusion pass. */
   graph: Graph;
+  /** The quantized graph as given (the model hash and the reference are computed from it). */
+  source: Graph;
+  /** The residual blocks the fusion pass made one node. */
+  fusions: Fusion[];
   board: Board;
   modelName: string;
   hash: string;
@@ -66,33 +77,58 @@ export interface Generated extends Prepared {
   files: string[];
 }
 
-/** Files codegen owns in an output folder (older ones are removed so that builds see one model). */
-const OWNED = /^(model\.[ch]|weights\.c|kit_runtime\.h|kit_layers\.h|kernel_[a-z0-9_]+\.c)$/;
+/** Files codegen owns in an output folder: older ones a new model does not write again are dropped. */
+const OWNED = /^(model\.[ch]|weights\.c|kit_runtime\.h|kit_layers\.h|kernel_[a-z0-9_]+\.c|kit-codegen\.json)$/;
 
-export async function generateC(options: GenerateOptions): Promise<Generated> {
+/**
+ * Whether an entry of an existing output folder is codegen's own (and goes when the folder is
+ * replaced): a generated file by its name and banner. Anything else there (kit flash's build/,
+ * kit verify's reports, a user's files) is kept.
+ */
+export function ownedByCodegen(name: string, path: string): boolean {
+  if (!OWNED.test(name)) return false;
+  try {
+    return name.endsWith('.json') || readFileSync(path, 'utf8').includes('(kit codegen)');
+  } catch {
+    return false;
+  }
+}
+
+/** Everything generateC decides before writing: a model that cannot fit is refused here. */
+export async function prepareGenerate(options: GenerateOptions): Promise<{ prepared: Prepared; templates: Templates; format: ProjectFormat }> {
   const { graph, modelName } = await resolveGraph(options);
   const board = resolveBoard(options.board);
   const templates = new Templates(options.templatesDir);
   const prepared = prepareCodegen(graph, board, { ...options, modelName, templates });
-  const format = options.format ?? 'c';
+  return { prepared, templates, format: options.format ?? 'c' };
+}
+
+export async function generateC(options: GenerateOptions): Promise<Generated> {
+  const { prepared, templates, format } = await prepareGenerate(options);
   const projectDir = resolve(options.outDir);
+  // The whole folder is replaced at once (src/util/atomic-folder.ts): a failure leaves the old project.
+  return replaceFolder(projectDir, { stage: 'codegen', owns: ownedByCodegen }, (tmp) => {
+    const gen = writeProject(prepared, templates, tmp, format);
+    return { ...gen, outDir: relocate(gen.outDir, tmp, projectDir), projectDir, files: gen.files.map((f) => relocate(f, tmp, projectDir)) };
+  });
+}
+
+/** Renders and writes a prepared model's project into `projectDir` (a fresh folder). */
+export function writeProject(prepared: Prepared, templates: Templates, projectDir: string, format: ProjectFormat): Generated {
   const outDir = join(projectDir, modelSubdir(format));
   const rendered = render(prepared, templates);
   const extra = renderFormat(format, prepared, templates, [...rendered.keys()]);
-  await mkdir(outDir, { recursive: true });
-  for (const f of await readdir(outDir)) {
-    if (OWNED.test(f) && !rendered.has(f) && (await readFile(join(outDir, f), 'utf8')).includes('(kit codegen)')) await rm(join(outDir, f));
-  }
+  fsSeam.mkdir(outDir);
   const files: string[] = [];
   for (const [name, text] of rendered) {
     const path = join(outDir, name);
-    await writeFile(path, text);
+    fsSeam.writeFile(path, text);
     files.push(path);
   }
   for (const [name, text] of extra) {
     const path = join(projectDir, name);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, text);
+    fsSeam.mkdir(dirname(path));
+    fsSeam.writeFile(path, text);
     files.push(path);
   }
   return { ...prepared, outDir, projectDir, format, files };
@@ -118,11 +154,13 @@ export function resolveBoard(board: string | Board): Board {
 
 /** Checks, lowering, memory plan and sizes, without touching the disk. Throws when the model cannot fit. */
 export function prepareCodegen(
-  graph: Graph,
+  source: Graph,
   board: Board,
-  options: { modelName?: string; templates?: Templates; aliasReshape?: boolean; code?: CodeSizes; harness?: HarnessSizes } = {},
+  options: { modelName?: string; templates?: Templates; aliasReshape?: boolean; code?: CodeSizes; harness?: HarnessSizes; fuse?: boolean } = {},
 ): Prepared {
-  checkGraph(graph);
+  checkGraph(source);
+  const fuse = options.fuse !== false;
+  const { graph, fusions } = fuse ? fuseResidualAdds(source) : { graph: source, fusions: [] };
   const templates = options.templates ?? new Templates();
   for (const node of graph.nodes) {
     const file = Templates.kernelFile(getOp(node.op).template);
@@ -136,6 +174,8 @@ export function prepareCodegen(
     aliasOps: options.aliasReshape === false ? new Set() : aliasingOps(),
     scratch: (i) => layers[i].scratchBytes,
     planInput: inputInArena(graph),
+    inPlace: fuse,
+    unfused: source,
   });
   const io = ioBytes(graph);
   const code = options.code ?? codeSizes(layers, kernelNames);
@@ -146,7 +186,7 @@ export function prepareCodegen(
     throw tooLarge(modelName, report, fitsOn);
   }
   for (const l of layers) for (const a of l.arrays) a.section = placement.arraySections.get(a.name);
-  return { graph, board, modelName, hash: modelHash(graph), layers, kernelNames, plan, sizes: report, placement };
+  return { graph, source, fusions, board, modelName, hash: modelHash(source), layers, kernelNames, plan, sizes: report, placement };
 }
 
 function checkGraph(graph: Graph): void {

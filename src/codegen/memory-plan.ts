@@ -3,13 +3,19 @@
  * the generated C needs no allocator. Tensors whose lifetimes (producing node .. last reading node)
  * overlap must not overlap in memory; tensors that are never live at the same time share bytes.
  *
- * The plan is checked against a lower bound: at each node, every tensor it reads or writes and every
- * tensor still waiting for a later reader is live, so no plan can use less than the largest sum of
- * live bytes over the nodes (kernels here never compute in place). For ResNet-8 that is three 16 KiB
- * tensors in the first stage (the block input kept for the residual add, the first conv's output and
- * the second conv's output): 48 KiB.
+ * Two bounds. The layer-wise bound: at each node, every tensor it reads or writes and every tensor
+ * still waiting for a later reader is live, so layer-by-layer execution with separate outputs can
+ * use no less than the largest sum of live bytes over the nodes. For ResNet-8 that is three 16 KiB
+ * tensors in the first stage (the block input kept for the residual add, the first conv's output
+ * and the second conv's output): 48 KiB. Going below it takes fusion (codegen's pass makes a block's
+ * second conv, shortcut and add one node, so the second conv's output is never stored) and in-place
+ * execution: an op may declare inputs its output can overwrite (OpDef.inPlaceInputs: element-wise
+ * ops, and the fused block over its input where conv2d-add/in-place.ts proves it), and the planner
+ * stores the output there when that input has no later reader. The in-place bound is the same sum
+ * over this plan's buffers, an in-place output sharing its input's buffer: for ResNet-8, 32 KiB.
  */
-import { aliasingOps } from '../ops/registry.js';
+import { nodeInputs, viewNode } from '../ops/op.js';
+import { aliasingOps, getOp } from '../ops/registry.js';
 import { KitError } from '../errors.js';
 import { dtypeBytes, numElements, type Graph } from '../ir/graph.js';
 
@@ -33,15 +39,29 @@ export interface PlannedTensor extends Interval {
   offset: number;
   /** Bytes of the tensor itself (size is rounded up to the alignment). */
   bytes: number;
-  /** Tensors stored in the same bytes (a flatten's output aliases its input). */
+  /** Tensors stored in the same bytes (a flatten's output aliases its input; an in-place output). */
   aliases: string[];
+}
+
+/** An output written over one of its node's inputs. */
+export interface InPlaceWrite {
+  node: string;
+  input: string;
+  output: string;
 }
 
 export interface MemoryPlan {
   /** Bytes of the one static arena. */
   arenaBytes: number;
-  /** max over nodes of the bytes live at that node: no plan can do better. */
+  /** max over nodes of the bytes live at that node, with this plan's fusion and in-place writes. */
   lowerBound: number;
+  /**
+   * The bound of layer-by-layer execution: the unfused graph (PlanOptions.unfused), every output in
+   * its own buffer. What no plan without fusion and in-place execution can beat.
+   */
+  layerwiseBound: number;
+  /** Outputs stored over an input (in node order). */
+  inPlace: InPlaceWrite[];
   /** Arena buffers (alias groups are one buffer), in order of first use. */
   buffers: PlannedTensor[];
   /** Arena offset of every activation tensor, aliases included (not the graph input: the caller's pixels). */
@@ -162,6 +182,10 @@ export interface PlanOptions {
    * kernels read it aligned, never from the caller's receive buffer.
    */
   planInput?: boolean;
+  /** Store outputs over inputs where the op allows it and the input dies there (default true). */
+  inPlace?: boolean;
+  /** The graph before codegen's fusion pass, for the layer-wise bound (default: this graph). */
+  unfused?: Graph;
 }
 
 /** True when a node other than normalize_input reads the graph input (imported models). */
@@ -169,14 +193,24 @@ export function inputInArena(graph: Graph): boolean {
   return graph.nodes.some((n) => n.op !== 'normalize_input' && n.inputs.some((id) => graph.inputs.includes(id)));
 }
 
+interface Group extends Interval {
+  bytes: number;
+  aliases: string[];
+}
+
 /**
- * The memory plan of a graph: lifetimes from the node order, alias groups merged, offsets by
- * placeIntervals. The graph input (raw pixels) is the caller's buffer and is not planned.
+ * Buffers of a graph: lifetimes from the node order, alias groups merged (views, and in-place
+ * outputs when allowed). The graph input (raw pixels) is the caller's buffer and is not planned.
  */
-export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan {
+function buffersOf(graph: Graph, options: PlanOptions): { groups: Group[]; rootOf: (id: string) => string; inPlace: InPlaceWrite[] } {
   const alignment = options.alignment ?? ARENA_ALIGNMENT;
   const aliasOps = options.aliasOps ?? aliasingOps();
   const external = new Set(options.planInput ? [] : graph.inputs);
+  const lastNode = graph.nodes.length - 1;
+  // The last node reading each tensor (graph outputs: read after the last node).
+  const lastRead = new Map<string, number>();
+  graph.nodes.forEach((node, i) => node.inputs.forEach((id) => lastRead.set(id, i)));
+  for (const id of graph.outputs) lastRead.set(id, lastNode + 1);
   // Alias groups: a tensor stored in its root's bytes.
   const root = new Map<string, string>();
   const rootOf = (id: string): string => {
@@ -184,25 +218,37 @@ export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan 
     while (root.has(r)) r = root.get(r)!;
     return r;
   };
-  const groups = new Map<string, Interval & { bytes: number; aliases: string[] }>();
-  const lastNode = graph.nodes.length - 1;
+  const groups = new Map<string, Group>();
+  const bytesOf = (id: string) => numElements(graph.tensors[id].shape) * dtypeBytes(graph.tensors[id].dtype);
   if (options.planInput) {
-    for (const id of graph.inputs) {
-      const t = graph.tensors[id];
-      const bytes = numElements(t.shape) * dtypeBytes(t.dtype);
-      groups.set(id, { id, bytes, size: alignUp(bytes, alignment), first: 0, last: 0, aliases: [] });
-    }
+    for (const id of graph.inputs) groups.set(id, { id, bytes: bytesOf(id), size: alignUp(bytesOf(id), alignment), first: 0, last: 0, aliases: [] });
   }
+  const join = (out: string, src: string) => {
+    const g = groups.get(rootOf(src))!;
+    root.set(out, g.id);
+    g.aliases.push(out);
+    g.bytes = Math.max(g.bytes, bytesOf(out));
+    g.size = Math.max(g.size, alignUp(bytesOf(out), alignment));
+  };
+  /** No node after `i` reads any tensor of `src`'s group. */
+  const diesAt = (src: string, i: number) => {
+    const g = groups.get(rootOf(src))!;
+    return [g.id, ...g.aliases].every((id) => (lastRead.get(id) ?? -1) <= i);
+  };
+  const inPlace: InPlaceWrite[] = [];
   graph.nodes.forEach((node, i) => {
     const out = node.outputs[0];
     const src = node.inputs[0];
     if (aliasOps.has(node.op) && src !== undefined && !external.has(src)) {
-      root.set(out, rootOf(src));
-      groups.get(rootOf(src))!.aliases.push(out);
+      join(out, src);
     } else {
-      const t = graph.tensors[out];
-      const bytes = numElements(t.shape) * dtypeBytes(t.dtype);
-      groups.set(out, { id: out, bytes, size: alignUp(bytes, alignment), first: i, last: i, aliases: [] });
+      const target = options.inPlace === false ? undefined : inPlaceTarget(graph, node, i, (id) => !external.has(id) && groups.has(rootOf(id)) && diesAt(id, i), rootOf);
+      if (target !== undefined) {
+        join(out, target);
+        inPlace.push({ node: node.name, input: target, output: out });
+      } else {
+        groups.set(out, { id: out, bytes: bytesOf(out), size: alignUp(bytesOf(out), alignment), first: i, last: i, aliases: [] });
+      }
     }
     for (const id of node.inputs) {
       const g = groups.get(rootOf(id));
@@ -214,7 +260,33 @@ export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan 
     if (!g) throw new KitError('graph-unsupported', 'codegen', `the graph output '${id}' is the graph input`, 'a model must compute something');
     g.last = lastNode; // copied to the caller's logits after the last node
   }
-  const intervals = [...groups.values()];
+  return { groups: [...groups.values()], rootOf, inPlace };
+}
+
+/**
+ * The input a node's output may be stored over: the first the op allows (OpDef.inPlaceInputs, for
+ * these shapes) that dies at this node and shares no bytes with the node's other inputs.
+ */
+function inPlaceTarget(graph: Graph, node: Graph['nodes'][number], i: number, dies: (id: string) => boolean, rootOf: (id: string) => string): string | undefined {
+  const op = getOp(node.op);
+  if (!op.inPlaceInputs) return undefined;
+  const { acts } = nodeInputs(op, node.inputs);
+  for (const k of op.inPlaceInputs(viewNode(graph, op, node))) {
+    const id = acts[k];
+    if (id !== undefined && dies(id) && acts.every((other, j) => j === k || rootOf(other) !== rootOf(id))) return id;
+  }
+  return undefined;
+}
+
+/** The layer-wise bound of a graph: no in-place writes (views still share their input's bytes). */
+export function layerwiseBound(graph: Graph, options: PlanOptions = {}): number {
+  return lowerBound(buffersOf(graph, { ...options, inPlace: false }).groups).bound;
+}
+
+/** The memory plan of a graph: buffers (buffersOf), offsets by placeIntervals, both bounds. */
+export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan {
+  const alignment = options.alignment ?? ARENA_ALIGNMENT;
+  const { groups: intervals, inPlace } = buffersOf(graph, options);
   const placement = placeIntervals(intervals, alignment);
   const { bound, perStep } = lowerBound(intervals);
   const offsets = new Map<string, number>();
@@ -231,6 +303,8 @@ export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan 
   return {
     arenaBytes: placement.peak,
     lowerBound: bound,
+    layerwiseBound: layerwiseBound(options.unfused ?? graph, { ...options, scratch: undefined }),
+    inPlace,
     buffers,
     offsets,
     liveBytes,

@@ -1,6 +1,7 @@
 /** The files of a generated C project, rendered from templates/ with what prepareCodegen decided. */
 import { kitVersion } from '../ir/kit-version.js';
 import { dtypeBytes, numElements, type Graph } from '../ir/graph.js';
+import { boundLines } from './bounds.js';
 import { banner, cArrayBody } from './c-format.js';
 import type { Prepared } from './generate.js';
 import type { LoweredLayer } from './lower/index.js';
@@ -39,7 +40,13 @@ export function render(p: Prepared, templates: Templates): Map<string, string> {
     outputSigned: out.dtype === 'int8' ? 1 : 0,
   }));
 
-  const convCtx = kernels.filter((l) => l.kernel!.template === 'conv2d' || l.kernel!.template === 'fully_connected').map((l) => l.kernel!.ctx);
+  // The conv-like configurations whose runtime helpers (widen, matmul) the kernels call: conv2d and
+  // fully connected layers themselves, and the parts a fused kernel lists as its convParts.
+  const convCtx = kernels.flatMap((l) => {
+    const ctx = l.kernel!.ctx;
+    if (Array.isArray(ctx.convParts)) return ctx.convParts as Record<string, unknown>[];
+    return l.kernel!.template === 'conv2d' || l.kernel!.template === 'fully_connected' ? [ctx] : [];
+  });
   const widen = [...new Set(convCtx.map((c) => c.inSuffix as string))].sort().map((s) => ({
     suffix: s,
     ctype: s === 's8' ? 'int8_t' : 'uint8_t',
@@ -125,8 +132,7 @@ export function render(p: Prepared, templates: Templates): Map<string, string> {
     banner: head('model.c', FILE_ROLES['model.c']),
     hash: p.hash,
     arenaBytes: p.plan.arenaBytes,
-    lowerBound: p.plan.lowerBound,
-    planVerdict: p.plan.arenaBytes === p.plan.lowerBound ? 'optimal' : `${p.plan.arenaBytes - p.plan.lowerBound} bytes above it`,
+    bounds: boundLines(p),
     scratchBytes: p.plan.scratchTotal,
     buffers: planLines(p.plan),
     arenaSection: p.placement.arenaSection ?? '',
@@ -172,7 +178,8 @@ function placementNote(p: Prepared, l: LoweredLayer): string {
     return `[${off}, ${off + tensorBytes(p.graph, id)})`;
   };
   const ins = l.inputs.map((id) => (!p.plan.offsets.has(id) ? 'pixels' : `${id} ${range(id)}`));
-  return `arena: ${ins.join(' + ')} -> ${l.output} ${range(l.output)}${l.scratchBytes ? `; scratch ${l.scratchBytes} B` : ''}`;
+  const over = p.plan.inPlace.find((w) => w.output === l.output);
+  return `arena: ${ins.join(' + ')} -> ${l.output} ${range(l.output)}${over ? ` (in place, over ${over.input})` : ''}${l.scratchBytes ? `; scratch ${l.scratchBytes} B` : ''}`;
 }
 
 /** The plan as comment lines: offset range, tensor, size, lifetime. */

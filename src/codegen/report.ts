@@ -1,4 +1,5 @@
 /** The text `kit codegen` prints: memory plan, per-layer flash and RAM, totals against the budget. */
+import { boundLines } from './bounds.js';
 import { kib, thousands } from './c-format.js';
 import type { Prepared } from './generate.js';
 import { HARNESS, type SizeReport } from './sizes.js';
@@ -11,10 +12,11 @@ export function renderCodegenReport(p: Prepared, sizes: SizeReport, outDir: stri
   lines.push(`kit codegen: ${p.modelName} (${p.graph.scheme ?? 'quantized'}) for ${p.board.name} -> ${outDir}`);
   lines.push(`model hash ${p.hash}`);
   lines.push('');
-  const verdict = plan.arenaBytes === plan.lowerBound ? 'optimal' : `${thousands(plan.arenaBytes - plan.lowerBound)} B above the bound`;
-  lines.push(`memory plan: arena ${thousands(plan.arenaBytes)} B (${kib(plan.arenaBytes)}), lower bound ${thousands(plan.lowerBound)} B: ${verdict} (${plan.strategy})`);
+  const [first, ...more] = boundLines(p);
+  lines.push(`memory plan: ${first.replace(/^arena ([\d,]+ B)/, `arena $1 (${kib(plan.arenaBytes)})`)}`);
+  for (const l of more) lines.push(`  ${l}`);
   const busiest = plan.liveBytes.indexOf(Math.max(...plan.liveBytes));
-  lines.push(`  the bound is set at layer ${busiest} ${p.layers[busiest].node.name}; scratch ${thousands(plan.scratchTotal)} B more (conv row buffers and dense columns, shared)`);
+  lines.push(`  the in-place bound is set at layer ${busiest} ${p.layers[busiest].node.name}; scratch ${thousands(plan.scratchTotal)} B more (conv row buffers, dense columns, fused blocks' pixels; shared)`);
   lines.push('');
   const rows = sizes.layers.map((l) => [
     String(l.index),
@@ -49,7 +51,7 @@ export function renderCodegenReport(p: Prepared, sizes: SizeReport, outDir: stri
     lines.push(`  (harness: ${h.source}: flash and static RAM are the firmware's minus the model's; its stack is the sum of every harness function's frame, an upper bound since nothing recurses, interrupt entry not included)`);
   } else {
     const input = p.graph.tensors[p.graph.inputs[0]].shape.reduce((a, b) => a * b, 1);
-    lines.push(`  (harness allowances, not measured for ${sizes.board}: flash ${thousands(HARNESS.flashBytes)} B; RAM the frame buffer for one INFER, 4 + ${thousands(input)} + 11 B, + logits + 64 B of parser state; stack ${HARNESS.stackBytes} B)`);
+    lines.push(`  (harness allowances, not measured for ${sizes.board}: flash ${thousands(HARNESS.flashBytes)} B; RAM the image (${thousands(input)} B), the frame buffer for one piece of it and the block bitmap, + logits + 64 B of parser state; stack ${HARNESS.stackBytes} B)`);
   }
   for (const problem of sizes.problems) lines.push(`DOES NOT FIT: ${problem}`);
   return lines.join('\n');

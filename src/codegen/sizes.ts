@@ -18,22 +18,28 @@ import type { ObjectSizes } from './toolchain.js';
 /**
  * Allowances for the device harness (firmware/harness + protocol + board port) where it cannot be
  * measured (harness-size.ts measures it). Flash: the qemu-cortex-m4 harness measured 3,140 bytes of
- * code with the stand-in model, rounded up. RAM: the frame receive buffer holds one INFER (4-byte
- * sequence number + the image + 11 bytes of frame overhead, firmware/protocol/frame.h), plus the
- * logits and parser state. Stack: an allowance for main, the frame parser and the replies.
+ * code with the stand-in model, rounded up. RAM (firmware/harness/main.c): the image buffer, the
+ * frame receive buffer for one PIECE (12 bytes of header + at most 4 KiB or the image rounded up to
+ * 32-byte blocks + 11 bytes of frame overhead), the bitmap of received blocks, the logits and
+ * parser state. Stack: an allowance for main, the frame parser and the replies.
  */
 export const HARNESS = {
   flashBytes: 4096,
-  ramBytes: (inputBytes: number, outputBytes: number) => 4 + inputBytes + 11 + outputBytes + 64,
+  ramBytes: (inputBytes: number, outputBytes: number) => {
+    const blocks = Math.ceil(inputBytes / 32);
+    return inputBytes + 12 + Math.min(4096, blocks * 32) + 11 + Math.ceil(blocks / 8) + outputBytes + 64;
+  },
   stackBytes: 512,
 };
 
 /**
  * Per-kernel code estimates: bytes of Thumb-2 at -O2 as arm-none-eabi-gcc 12 builds kit's kernels
- * (measured on ResNet-8: conv2d 660-1,050 by geometry, dense 330-400, add 120-150, ...).
+ * (measured on ResNet-8: conv2d 660-1,050 by geometry, dense 330-400, add 120-150, conv2d_add
+ * 1,280 with the identity shortcut and 1,940-1,960 with a 1x1 conv shortcut, ...).
  */
 const CODE_ESTIMATE: Record<string, number> = {
   conv2d: 950,
+  conv2d_add: 1700,
   fully_connected: 400,
   add: 150,
   avg_pool2d: 110,
@@ -159,7 +165,7 @@ export function computeSizes(
       name: l.node.name,
       op: l.node.op,
       macs: l.macs,
-      constBytes: l.arrays.reduce((s, a) => s + arrayBytes(a), 0) + (l.params ? 4 * l.params.fields.length : 0),
+      constBytes: l.arrays.reduce((s, a) => s + arrayBytes(a), 0) + (l.params ? (l.params.bytes ?? 4 * l.params.fields.length) : 0),
       codeBytes: fn ? Math.round((code.kernels.get(fn) ?? 0) / shared) : 0,
       kernel: fn,
       sharedBy: shared,

@@ -1,11 +1,11 @@
 import type { Rng } from '../util/rng.js';
-import { IMAGE_BYTES, IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_WIDTH, type LabelledImages } from './types.js';
+import { itemBytes, type LabelledImages } from './types.js';
 
 export const CROP_PADDING = 4;
 
 /**
- * RandomCrop(32, padding=4, fill=0) then RandomHorizontalFlip(0.5) then Normalize, for one batch,
- * written straight into `out` ([batch, 32, 32, 3] float). The padding is black pixels *before*
+ * RandomCrop(size, padding=4, fill=0) then RandomHorizontalFlip(0.5) then Normalize, for one batch,
+ * written straight into `out` ([batch, height, width, channels] float, the set's image shape). The padding is black pixels *before*
  * normalization, as in torchvision, so it becomes -mean/std after it.
  */
 export function augmentBatch(
@@ -15,6 +15,8 @@ export function augmentBatch(
   rng: Rng,
   out: Float32Array,
 ): void {
+  const [IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS] = set.shape;
+  const IMAGE_BYTES = itemBytes(set.shape);
   const row = IMAGE_WIDTH * IMAGE_CHANNELS;
   for (let b = 0; b < indices.length; b++) {
     const src = indices[b] * IMAGE_BYTES;

@@ -1,12 +1,14 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { KitError } from '../errors.js';
-import { CIFAR10_CLASSES, IMAGE_BYTES, type ImageDataset, type LabelledImages } from './types.js';
+import { CIFAR10_CLASSES, CIFAR10_SHAPE, itemBytes, type ImageDataset, type LabelledImages } from './types.js';
 
 /**
  * Reader for the official CIFAR-10 "binary version" (`cifar-10-batches-bin/`): each batch is a
  * bare run of records, 1 label byte then 3072 pixel bytes as three 32x32 planes (R, G, B).
  */
+
+const IMAGE_BYTES = itemBytes(CIFAR10_SHAPE);
 
 export const CIFAR_BIN_DIRNAME = 'cifar-10-batches-bin';
 /** The official archive's name; it holds `cifar-10-batches-bin/`. */
@@ -89,7 +91,7 @@ function readBatchInto(file: string, out: LabelledImages, first: number): number
 function readSplit(files: string[], onProgress?: (done: number, total: number) => void): LabelledImages {
   // Sizes were validated already, so the record count is known before anything is read.
   const count = files.reduce((sum, f) => sum + statSync(f).size / CIFAR_RECORD_BYTES, 0);
-  const set: LabelledImages = { images: new Uint8Array(count * IMAGE_BYTES), labels: new Uint8Array(count), count };
+  const set: LabelledImages = { images: new Uint8Array(count * IMAGE_BYTES), labels: new Uint8Array(count), count, shape: [...CIFAR10_SHAPE] };
   let done = 0;
   for (const f of files) {
     done += readBatchInto(f, set, done);

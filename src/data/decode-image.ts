@@ -1,10 +1,17 @@
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { KitError } from '../errors.js';
-import { IMAGE_BYTES, IMAGE_HEIGHT, IMAGE_WIDTH } from './types.js';
 
-/** Decodes a 32x32 JPEG or PNG into `out` (HWC RGB), dropping alpha. */
-export function decodeImageInto(bytes: Uint8Array, name: string, out: Uint8Array): void {
+/** A decoded image: HWC RGB bytes (alpha dropped) of any size. */
+export interface RgbImage {
+  width: number;
+  height: number;
+  /** width * height * 3 bytes, row after row. */
+  rgb: Uint8Array;
+}
+
+/** Decodes a JPEG or PNG of any size to RGB. */
+export function decodeImage(bytes: Uint8Array, name: string): RgbImage {
   let width: number;
   let height: number;
   let rgba: Uint8Array;
@@ -21,17 +28,11 @@ export function decodeImageInto(bytes: Uint8Array, name: string, out: Uint8Array
   } catch (e) {
     throw new KitError('corrupt-image', 'data', `cannot decode ${name}: ${(e as Error).message}`, 'remove or replace the file');
   }
-  if (width !== IMAGE_WIDTH || height !== IMAGE_HEIGHT) {
-    throw new KitError(
-      'image-size',
-      'data',
-      `${name} is ${width}x${height}, expected ${IMAGE_WIDTH}x${IMAGE_HEIGHT}`,
-      'resize the dataset to 32x32 first',
-    );
+  const rgb = new Uint8Array(width * height * 3);
+  for (let p = 0, q = 0; q < rgb.length; p += 4, q += 3) {
+    rgb[q] = rgba[p];
+    rgb[q + 1] = rgba[p + 1];
+    rgb[q + 2] = rgba[p + 2];
   }
-  for (let p = 0, q = 0; q < IMAGE_BYTES; p += 4, q += 3) {
-    out[q] = rgba[p];
-    out[q + 1] = rgba[p + 1];
-    out[q + 2] = rgba[p + 2];
-  }
+  return { width, height, rgb };
 }

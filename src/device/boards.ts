@@ -179,3 +179,18 @@ export function boardPath(p: string): string {
   return isAbsolute(p) ? p : join(PACKAGE_ROOT, p);
 }
 
+
+/**
+ * On an emulated board, exact instructions for a count of `ticks` of the board's counter running at
+ * `tickHz` (from HELLO): what the board JSON says the counter counts under -icount (flash.ticks),
+ * with its shift. A counter of virtual time (SysTick) is exact to within one tick's worth (25 MHz,
+ * shift 3: 5 instructions). undefined on a board that is not emulated. The one place this is
+ * decided: kit's own emulator run and `--port` to an emulator use it alike.
+ */
+export function emulatedInstructions(board: Board, icountShift?: number): ((ticks: number, tickHz: number) => number) | undefined {
+  const { flash } = board;
+  if (flash.method !== 'qemu') return undefined;
+  if (flash.ticks === 'instructions') return (ticks) => ticks;
+  const nsPerInstruction = 2 ** (icountShift ?? flash.icountShift);
+  return (ticks, tickHz) => (ticks * (1e9 / tickHz)) / nsPerInstruction;
+}

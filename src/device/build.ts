@@ -5,11 +5,12 @@
  * the .c files that implement it.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { KitError } from '../errors.js';
 import { type Board, boardPath, howToGet, loadBoard } from './boards.js';
 import { PACKAGE_ROOT } from './paths.js';
+import { relocate, replaceFolder } from '../util/atomic-folder.js';
 
 export interface BuildOptions {
   /** A board name or a loaded board. */
@@ -94,9 +95,19 @@ export function buildCommand(opts: BuildOptions): { board: Board; file: string; 
 
 /** Compiles the harness with a model for a board. Throws KitError when the compiler is missing or fails. */
 export async function buildFirmware(opts: BuildOptions): Promise<FirmwareBuild> {
-  const { board, file, command } = buildCommand(opts);
-  mkdirSync(resolve(opts.outDir), { recursive: true });
-  await new Promise<void>((done, fail) => {
+  const outDir = resolve(opts.outDir);
+  buildCommand(opts); // refuses a board or model folder it cannot build before anything is touched
+  // The compiler writes into a temporary folder that replaces outDir only once the build succeeded:
+  // a failed build leaves the previous firmware (src/util/atomic-folder.ts).
+  return replaceFolder(outDir, { stage: 'device' }, async (tmp) => {
+    const built = buildCommand({ ...opts, outDir: tmp });
+    await compile(built.board, built.command);
+    return { board: built.board, file: relocate(built.file, tmp, outDir), command: built.command.map((a) => relocate(a, tmp, outDir)) };
+  });
+}
+
+function compile(board: Board, command: string[]): Promise<void> {
+  return new Promise<void>((done, fail) => {
     // No time limit: a model with megabytes of weights takes minutes to compile on a loaded machine,
     // and a compiler does not hang.
     execFile(command[0], command.slice(1), { maxBuffer: 16 << 20 }, (err, _stdout, stderr) => {
@@ -113,5 +124,4 @@ export async function buildFirmware(opts: BuildOptions): Promise<FirmwareBuild> 
       fail(new KitError('build-failed', 'device', `building firmware for ${board.name} failed: ${first ?? (err as Error).message.split('\n')[0]}`));
     });
   });
-  return { board, file, command };
 }

@@ -1,18 +1,20 @@
 /**
- * Talks to the kit harness on a device: HELLO handshake, then pipelined inference.
+ * Talks to the kit harness on a device: HELLO handshake, then images one after another, each as
+ * PIECEs of whole blocks (protocol version 2, firmware/protocol/messages.h).
  *
- * Every transmission gets a fresh sequence number, and the device answers requests strictly in
- * arrival order, one reply each. So a reply to sequence s proves that every request sent before s
- * has been answered or lost: whatever is still waiting from before s is re-sent at once. A damaged
- * frame either way triggers a PING, whose PONG draws that line without waiting for a timeout; a
- * boot HELLO (the device reset) re-sends everything in flight; silence re-sends after
- * replyTimeoutMs. A re-send counts as an attempt, an image fails after maxAttempts, and the first
- * answer for an image wins: no image is lost or counted twice.
+ * Every frame the host writes gets a fresh sequence number, and the device reads frames in order.
+ * A STATUS (the device's answer to a damaged frame or to a POLL) names the last intact frame it
+ * read and the blocks it holds, so every block sent at or before that frame and not held was lost
+ * and is re-sent alone, in pieces as small as the link currently allows (a lost piece halves the
+ * piece size, a clean image doubles it). A damaged frame from the device, or silence, makes the
+ * host POLL (with backoff); the device answers with the RESULT again or a STATUS. A boot HELLO
+ * (the device reset) starts the image again. The run gives up only when the device has said
+ * nothing for deadAfterMs. The first RESULT for an image wins: no image is lost or counted twice.
  */
 import { randomBytes } from 'node:crypto';
 import { KitError } from '../errors.js';
-import { FrameDecoder } from './protocol/frame.js';
-import { type DeviceInfo, ErrorCode, MalformedMessage, type Message, SEQ_NONE, decodeMessage, encodeMessage } from './protocol/messages.js';
+import { FRAME_OVERHEAD, FrameDecoder } from './protocol/frame.js';
+import { BLOCK_BYTES, type DeviceInfo, ErrorCode, MalformedMessage, type Message, SEQ_NONE, StatusState, decodeMessage, encodeMessage } from './protocol/messages.js';
 import type { Transport } from './transport/transport.js';
 
 export interface ClientOptions {
@@ -20,12 +22,16 @@ export interface ClientOptions {
   helloTimeoutMs?: number;
   /** GET_HELLO is re-sent this often until answered (default 500 ms). */
   helloRetryMs?: number;
-  /** Silence, with work in flight, after which everything in flight is re-sent (default 10000 ms). Must exceed one inference. */
-  replyTimeoutMs?: number;
-  /** Images on the wire at once (default 4): the device works while the next image is in transit. */
-  maxInFlight?: number;
-  /** Sends per image, first try included, before it fails (default 4). */
-  maxAttempts?: number;
+  /** Silence of the device, with an image pending, after which the link counts as dead (default 10000 ms). Must exceed one inference. */
+  deadAfterMs?: number;
+  /** First wait for an answer before a POLL (default 500 ms, or twice the longest recent wait for a RESULT if longer); doubles on every unanswered POLL up to maxPollMs. */
+  pollMs?: number;
+  /** Longest wait between POLLs (default 4000 ms). */
+  maxPollMs?: number;
+  /** Sends of one block after which its image fails (default: no limit, retry until the link is dead). */
+  maxBlockSends?: number;
+  /** The largest piece sent (default: the largest the device takes, from its HELLO). */
+  maxPieceBytes?: number;
   /** Checked against the HELLO: a device running another model or with other sizes is an error. */
   expect?: Partial<Pick<DeviceInfo, 'board' | 'modelHash' | 'inputBytes' | 'outputBytes'>>;
 }
@@ -37,56 +43,83 @@ export interface InferResult {
   class: number;
   /** Counter ticks of that inference, at info.tickHz. */
   ticks: number;
-  /** Sends it took (1 when nothing went wrong). */
+  /** Pieces re-sent for this image (0 when nothing went wrong). */
+  retries: number;
+  /** Times the image was started (1, unless the device reset or dropped it). */
   attempts: number;
 }
 
 export interface ClientStats {
-  /** Frames written: requests and their re-sends. */
+  /** Frames written: pieces, re-sent pieces, polls. */
   sent: number;
+  /** Pieces re-sent. */
   retries: number;
+  /** POLLs sent (after a damaged reply or silence). */
+  polls: number;
   resets: number;
   /** Damaged frames from the device (bad CRC or impossible length). */
   badFrames: number;
+  /** STATUS frames from the device: answers to POLLs, and its reports of damaged frames. */
+  statuses: number;
   /** ERRORs from the device. */
   deviceErrors: number;
-  /** Silences longer than replyTimeoutMs. */
+  /** Silences longer than the poll interval. */
   timeouts: number;
-  /** Replies for a request already answered (a re-send that was not needed) or unknown. */
+  /** Replies about an image already answered, or unknown. */
   stale: number;
 }
 
+/** An image that failed on its own (its blocks kept failing, or the device refused it); the link is fine. */
+export class ImageFailed extends KitError {
+  constructor(
+    message: string,
+    readonly retries: number,
+  ) {
+    super('image-failed', 'device', message);
+  }
+}
+
 interface Job {
-  id: number;
   image: Uint8Array;
+  /** Image number on the wire; a new one when the image starts again. */
+  id: number;
   attempts: number;
-  /** Order of the latest transmission. */
-  order: number;
-  seqs: number[];
+  retries: number;
+  /** Per block: sequence number of its latest send (-1: not sent), held by the device, sends. */
+  lastSeq: Float64Array;
+  held: Uint8Array;
+  sends: Uint16Array;
+  started: number;
   resolve(r: InferResult): void;
   reject(e: Error): void;
 }
 
-interface Sent {
-  order: number;
-  job?: Job;
-}
-
-const SEQ_SPACE = 0xffffffff; // SEQ_NONE itself is never used
+const SEQ_SPACE = 0x1_0000_0000;
+/** a - b for sequence and image numbers, modulo 2^32. */
+const diff = (a: number, b: number) => (a - b) | 0;
+const MIN_PIECE = 64;
+/** The largest frame a device takes: a PIECE of 4 KiB (firmware/harness/main.c, KIT_PIECE_BYTES). */
+const MAX_DEVICE_FRAME = 12 + 4096 + FRAME_OVERHEAD;
 
 export class DeviceClient {
-  readonly stats: ClientStats = { sent: 0, retries: 0, resets: 0, badFrames: 0, deviceErrors: 0, timeouts: 0, stale: 0 };
+  readonly stats: ClientStats = { sent: 0, retries: 0, polls: 0, resets: 0, badFrames: 0, statuses: 0, deviceErrors: 0, timeouts: 0, stale: 0 };
   private infoValue?: DeviceInfo;
   private readonly decoder = new FrameDecoder(1024);
-  private readonly opts: Required<Omit<ClientOptions, 'expect'>> & Pick<ClientOptions, 'expect'>;
-  private nextSeq = randomBytes(4).readUInt32LE() % SEQ_SPACE; // random start: stale replies from an earlier session match nothing
-  private order = 0;
-  private nextJobId = 0;
-  private readonly sent = new Map<number, Sent>();
-  private readonly inFlight = new Set<Job>();
+  private readonly opts: Required<Omit<ClientOptions, 'expect' | 'maxPieceBytes'>> & Pick<ClientOptions, 'expect' | 'maxPieceBytes'>;
+  // Random starts: stale replies from an earlier session match nothing.
+  private nextSeq = randomBytes(4).readUInt32LE() % (SEQ_SPACE - 1);
+  private nextImage = randomBytes(4).readUInt32LE() % (SEQ_SPACE - 1);
   private readonly queue: Job[] = [];
-  private barrierPending = false;
-  private lastProgress = Date.now();
+  private job?: Job;
+  private pieceBytes = 0;
+  /** The longest of the last few waits from the last frame sent to a RESULT: what a silence is measured against. */
+  private readonly replyWaits: number[] = [];
+  private lastHeard = Date.now();
+  private lastActivity = Date.now();
+  private pollWait = 0;
+  /** POLLs sent since the device last said something intact. */
+  private unanswered = 0;
+  private pollSeq?: number;
   private watchdog?: NodeJS.Timeout;
   private broken?: KitError;
   /** Set during the handshake only. */
@@ -101,9 +134,11 @@ export class DeviceClient {
     this.opts = {
       helloTimeoutMs: options.helloTimeoutMs ?? 5000,
       helloRetryMs: options.helloRetryMs ?? 500,
-      replyTimeoutMs: options.replyTimeoutMs ?? 10_000,
-      maxInFlight: Math.max(1, options.maxInFlight ?? 4),
-      maxAttempts: Math.max(1, options.maxAttempts ?? 4),
+      deadAfterMs: options.deadAfterMs ?? 10_000,
+      pollMs: options.pollMs ?? 500,
+      maxPollMs: options.maxPollMs ?? 4000,
+      maxBlockSends: options.maxBlockSends ?? Infinity,
+      maxPieceBytes: options.maxPieceBytes,
       expect: options.expect,
     };
   }
@@ -134,7 +169,7 @@ export class DeviceClient {
     return this.transport.path;
   }
 
-  /** Runs one image (info.inputBytes raw bytes). Calls may overlap: up to maxInFlight go out at once, the rest queue. */
+  /** Runs one image (info.inputBytes raw bytes). Calls may overlap: they queue and run in order. */
   infer(image: Uint8Array): Promise<InferResult> {
     if (this.broken) return Promise.reject(this.broken);
     if (image.length !== this.info.inputBytes) {
@@ -143,7 +178,8 @@ export class DeviceClient {
       );
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextJobId++, image, attempts: 0, order: -1, seqs: [], resolve, reject });
+      const blocks = Math.ceil(image.length / BLOCK_BYTES);
+      this.queue.push({ image, id: 0, attempts: 0, retries: 0, lastSeq: new Float64Array(blocks), held: new Uint8Array(blocks), sends: new Uint16Array(blocks), started: 0, resolve, reject });
       this.pump();
     });
   }
@@ -156,7 +192,13 @@ export class DeviceClient {
 
   private handshake(): Promise<void> {
     return new Promise((done, fail) => {
-      const sendRequest = () => this.request({ type: 'get-hello', seq: 0 });
+      let tries = 0;
+      const sendRequest = () => {
+        // Unanswered already: a device whose parser holds a false frame start (line noise, a host
+        // that went away mid-frame) waits for up to a frame's worth of bytes; zeros fill it.
+        if (tries++ > 0) this.transport.write(new Uint8Array(MAX_DEVICE_FRAME));
+        this.send({ type: 'get-hello', seq: 0 });
+      };
       const retry = setInterval(sendRequest, this.opts.helloRetryMs);
       const finish = (err?: KitError) => {
         clearInterval(retry);
@@ -182,8 +224,10 @@ export class DeviceClient {
         const problem = this.mismatch(m.info);
         if (problem) return finish(new KitError('device-mismatch', 'device', `device on ${this.path} ${problem}`));
         this.infoValue = m.info;
+        const devicePiece = Math.max(BLOCK_BYTES, m.info.pieceBytes - (m.info.pieceBytes % BLOCK_BYTES));
+        this.pieceBytes = Math.min(devicePiece, this.opts.maxPieceBytes ?? devicePiece);
         // Replies are small; a tight bound lets a false frame start in line noise fail fast.
-        this.decoder.maxPayload = Math.max(1024, 64 + m.info.outputBytes);
+        this.decoder.maxPayload = Math.max(600, 64 + m.info.outputBytes, 16 + Math.ceil(m.info.inputBytes / BLOCK_BYTES / 8));
         finish();
       };
       this.abortHandshake = finish;
@@ -200,140 +244,198 @@ export class DeviceClient {
     return undefined;
   }
 
-  /** Sends a request with a fresh sequence number; returns it. */
-  private request(m: Message, job?: Job): number {
+  /** Writes a request with a fresh sequence number; returns it. */
+  private send(m: Message): number {
     const seq = this.nextSeq;
-    this.nextSeq = (this.nextSeq + 1) % SEQ_SPACE;
-    const order = this.order++;
-    this.sent.set(seq, { order, job });
-    if (job) {
-      job.order = order;
-      job.seqs.push(seq);
-    }
+    this.nextSeq = (this.nextSeq + 1) % (SEQ_SPACE - 1); // SEQ_NONE itself is never used
     this.stats.sent++;
     this.transport.write(encodeMessage({ ...m, seq } as Message));
     return seq;
   }
 
   private pump(): void {
-    while (!this.broken && this.inFlight.size < this.opts.maxInFlight && this.queue.length > 0) {
-      const job = this.queue.shift()!;
-      if (this.inFlight.size === 0) this.lastProgress = Date.now();
-      this.inFlight.add(job);
-      this.transmit(job);
+    if (!this.broken && !this.job && this.queue.length > 0) {
+      this.job = this.queue.shift()!;
+      this.start(this.job);
     }
-    // The watchdog runs only while something is in flight: it then also keeps node alive, so a
-    // silent device fails the promise instead of the process quietly running out of work.
-    if (this.inFlight.size > 0 && !this.watchdog) {
-      this.watchdog = setInterval(() => this.checkSilence(), Math.min(250, this.opts.replyTimeoutMs / 4));
-    } else if (this.inFlight.size === 0 && this.watchdog) {
+    // The watchdog runs only while an image is pending: it then also keeps node alive, so a silent
+    // device fails the promise instead of the process quietly running out of work.
+    if (this.job && !this.watchdog) {
+      this.watchdog = setInterval(() => this.checkSilence(), 50);
+    } else if (!this.job && this.watchdog) {
       clearInterval(this.watchdog);
       this.watchdog = undefined;
     }
   }
 
-  private transmit(job: Job): void {
+  /** (Re)starts an image under a new number: every block goes out again. */
+  private start(job: Job): void {
+    job.id = this.nextImage;
+    this.nextImage = (this.nextImage + 1) % (SEQ_SPACE - 1);
     job.attempts++;
-    this.request({ type: 'infer', seq: 0, pixels: job.image }, job);
+    job.lastSeq.fill(-1);
+    job.held.fill(0);
+    if (job.attempts === 1) job.started = Date.now();
+    this.lastHeard = this.lastActivity = Date.now();
+    this.unanswered = 0;
+    this.pollSeq = undefined;
+    this.sendBlocks(job, [...job.held.keys()]);
   }
 
-  private retry(job: Job, reason: string, code = 'device-retries'): void {
-    if (job.attempts >= this.opts.maxAttempts) {
-      this.finishJob(job);
-      job.reject(new KitError(code, 'device', `image #${job.id} failed ${job.attempts} times on ${this.path}: ${reason}`));
-      this.pump();
+  /** Sends the given blocks (ascending), consecutive ones together in pieces of at most pieceBytes; returns the pieces sent. */
+  private sendBlocks(job: Job, blocks: number[]): number {
+    let pieces = 0;
+    const perPiece = Math.max(1, Math.floor(this.pieceBytes / BLOCK_BYTES));
+    for (let k = 0; k < blocks.length; ) {
+      let end = k + 1;
+      while (end < blocks.length && end - k < perPiece && blocks[end] === blocks[end - 1] + 1) end++;
+      const first = blocks[k];
+      const offset = first * BLOCK_BYTES;
+      const stop = Math.min(job.image.length, (blocks[end - 1] + 1) * BLOCK_BYTES);
+      const seq = this.send({ type: 'piece', seq: 0, image: job.id, offset, data: job.image.subarray(offset, stop) });
+      for (let b = first; b <= blocks[end - 1]; b++) {
+        job.lastSeq[b] = seq;
+        job.sends[b]++;
+      }
+      pieces++;
+      k = end;
+    }
+    this.lastActivity = Date.now();
+    // On a line that has been losing frames (pieces are smaller than the largest), a POLL closes
+    // every burst: should its last piece vanish without a trace, the answer says so at once
+    // instead of after a silence. A clean line sends no POLLs.
+    if (this.pieceBytes < this.maxPiece()) this.poll(true, false);
+    const worst = blocks.reduce((m, b) => Math.max(m, job.sends[b]), 0);
+    if (worst > this.opts.maxBlockSends) this.failJob(job, new ImageFailed(`a block of the image was sent ${worst} times on ${this.path} without getting through`, job.retries));
+    return pieces;
+  }
+
+  /** Has the device read the frame with sequence number `seq`? (It has read every frame up to the one a STATUS names.) */
+  private readUpTo(seq: number, statusSeq: number): boolean {
+    return seq >= 0 && diff(seq, statusSeq) <= 0;
+  }
+
+  private status(m: Extract<Message, { type: 'status' }>): void {
+    const job = this.job;
+    if (m.seq === this.pollSeq) this.pollSeq = undefined;
+    // A STATUS about frames of an earlier session, or before this image: nothing to learn.
+    if (!job || m.seq === SEQ_NONE || diff(m.seq, this.nextSeq) >= 0) return;
+    if (m.image === job.id) {
+      if (m.state === StatusState.Stale) {
+        // The device moved on to a newer image number (a re-start of this one): start once more.
+        this.stats.retries++;
+        job.retries++;
+        return this.start(job);
+      }
+      if (m.state === StatusState.Collecting && m.blocks === job.held.length) {
+        for (let b = 0; b < m.blocks; b++) if (m.received[b >> 3] & (1 << (b & 7))) job.held[b] = 1;
+      }
+    }
+    const lost: number[] = [];
+    for (let b = 0; b < job.held.length; b++) if (!job.held[b] && this.readUpTo(job.lastSeq[b], m.seq)) lost.push(b);
+    if (lost.length === 0) return;
+    this.pieceBytes = Math.max(MIN_PIECE, this.pieceBytes >> 1);
+    const pieces = this.sendBlocks(job, lost);
+    this.stats.retries += pieces;
+    job.retries += pieces;
+  }
+
+  private result(m: Extract<Message, { type: 'result' }>): void {
+    const job = this.job;
+    if (!job || m.image !== job.id) {
+      this.stats.stale++;
       return;
     }
-    this.stats.retries++;
-    this.transmit(job);
+    this.pollSeq = undefined;
+    if (m.logits.length !== this.info.outputBytes) {
+      return this.failJob(job, new ImageFailed(`RESULT with ${m.logits.length} logits from ${this.path}, expected ${this.info.outputBytes}`, job.retries));
+    }
+    this.replyWaits.push(Date.now() - this.lastActivity);
+    if (this.replyWaits.length > 8) this.replyWaits.shift();
+    if (job.retries === 0) this.pieceBytes = Math.min(this.maxPiece(), this.pieceBytes * 2);
+    this.job = undefined;
+    job.resolve({ logits: m.logits, class: m.class, ticks: m.ticks, retries: job.retries, attempts: job.attempts });
+    this.pump();
   }
 
-  private finishJob(job: Job): void {
-    this.inFlight.delete(job);
-    for (const s of job.seqs) this.sent.delete(s);
+  private maxPiece(): number {
+    const p = this.info.pieceBytes - (this.info.pieceBytes % BLOCK_BYTES);
+    return Math.max(BLOCK_BYTES, Math.min(p, this.opts.maxPieceBytes ?? p));
   }
 
-  /** A reply to a request sent at `order`: every in-flight image last sent before it was lost. */
-  private lostBefore(order: number): void {
-    for (const job of [...this.inFlight]) if (job.order < order) this.retry(job, 'request or reply lost on the line');
+  private failJob(job: Job, e: Error): void {
+    if (this.job !== job) return;
+    this.job = undefined;
+    job.reject(e);
+    this.pump();
   }
 
-  /** Asks for a PONG: its arrival shows which requests before it were lost. */
-  private barrier(): void {
-    if (this.barrierPending || this.inFlight.size === 0) return;
-    this.barrierPending = true;
-    this.request({ type: 'ping', seq: 0, data: new Uint8Array(0) });
+  /** Asks where the current image stands; one POLL at a time unless `force`; `fill` after a silence. */
+  private poll(force: boolean, fill = true): void {
+    const job = this.job;
+    if (!job || (this.pollSeq !== undefined && !force)) return;
+    if (fill && this.unanswered > 0) {
+      // Unanswered already: a damaged length may hold the device's parser waiting for bytes that
+      // never come. Zeros (never a frame start) fill any candidate it holds, so it resolves.
+      this.transport.write(new Uint8Array(this.info.pieceBytes + 12 + FRAME_OVERHEAD));
+    }
+    this.stats.polls++;
+    if (fill) this.unanswered++;
+    this.pollSeq = this.send({ type: 'poll', seq: 0, image: job.id });
+    this.lastActivity = Date.now();
   }
 
   private receive(chunk: Uint8Array): void {
-    for (const e of this.decoder.push(chunk)) {
-      if (e.kind !== 'frame') {
-        this.stats.badFrames++;
-        this.barrier();
-        continue;
-      }
-      let m: Message | undefined;
-      try {
-        m = decodeMessage(e.type, e.payload);
-      } catch (err) {
-        if (!(err instanceof MalformedMessage)) throw err;
-        if (/protocol version/.test(err.message)) {
-          this.abortHandshake?.(new KitError('protocol-mismatch', 'device', `device on ${this.path}: ${err.message}`, 'flash firmware from this version of kit'));
-        }
-        this.stats.badFrames++;
-        this.barrier();
-        continue;
-      }
-      if (m) this.handle(m);
+    for (const e of this.decoder.push(chunk)) this.event(e);
+  }
+
+  private event(e: ReturnType<FrameDecoder['push']>[number]): void {
+    if (e.kind !== 'frame') {
+      this.stats.badFrames++;
+      this.poll(false);
+      return;
     }
+    let m: Message | undefined;
+    try {
+      m = decodeMessage(e.type, e.payload);
+    } catch (err) {
+      if (!(err instanceof MalformedMessage)) throw err;
+      if (/protocol version/.test(err.message)) {
+        this.abortHandshake?.(new KitError('protocol-mismatch', 'device', `device on ${this.path}: ${err.message}`, 'flash firmware from this version of kit'));
+      }
+      this.stats.badFrames++;
+      this.poll(false);
+      return;
+    }
+    if (m) this.handle(m);
   }
 
   private handle(m: Message): void {
-    this.lastProgress = Date.now();
+    this.lastHeard = this.lastActivity = Date.now();
+    this.unanswered = 0;
+    this.pollWait = 0;
     if (m.type === 'hello' && this.onHello) return this.onHello(m);
     if (!this.infoValue) return; // stale traffic before the handshake
-    const entry = m.seq === SEQ_NONE ? undefined : this.sent.get(m.seq);
-    if (entry) this.lostBefore(entry.order);
     switch (m.type) {
-      case 'result': {
-        const job = entry?.job;
-        if (!job || !this.inFlight.has(job)) {
-          this.stats.stale++;
-          return;
-        }
-        if (m.logits.length !== this.info.outputBytes) {
-          if (entry!.order === job.order) this.retry(job, `RESULT with ${m.logits.length} logits, expected ${this.info.outputBytes}`);
-          return;
-        }
-        this.finishJob(job);
-        job.resolve({ logits: m.logits, class: m.class, ticks: m.ticks, attempts: job.attempts });
-        this.pump();
-        return;
-      }
+      case 'result':
+        return this.result(m);
+      case 'status':
+        this.stats.statuses++;
+        return this.status(m);
       case 'error': {
         this.stats.deviceErrors++;
         if (m.code === ErrorCode.CpuFault) {
-          // The device stopped after saying so: a retry would only wait out the reply timeout.
+          // The device stopped after saying so: a retry would only wait out the silence.
           return this.fail(new KitError('device-fault', 'device', `device on ${this.path} stopped: ${m.text}`, 'a bug in the firmware or the generated C (an unaligned word access on Xtensa, say); reset the board to go on'));
         }
-        const job = entry?.job;
-        if (!job) this.barrier(); // about a damaged frame: which request it was shows at the PONG
-        // An error about an earlier send of an image already re-sent: the newer send is still on its way.
-        else if (this.inFlight.has(job) && entry!.order === job.order) this.retry(job, `device error ${m.code}: ${m.text}`);
+        if (this.job) this.failJob(this.job, new ImageFailed(`device on ${this.path} refused the image: error ${m.code}: ${m.text}`, this.job.retries));
         return;
       }
-      case 'pong':
-        if (entry) {
-          this.sent.delete(m.seq);
-          this.barrierPending = false;
-        }
-        return;
       case 'hello':
         if (m.seq === SEQ_NONE) return this.deviceReset(m.info);
-        this.sent.delete(m.seq);
         return;
       default:
-        return; // requests echoed back by a misbehaving line: ignore
+        return; // PONGs, requests echoed back by a misbehaving line: nothing to do
     }
   }
 
@@ -343,23 +445,25 @@ export class DeviceClient {
     if (problem) {
       return this.fail(new KitError('device-changed', 'device', `device on ${this.path} reset and now ${problem}`));
     }
-    // The reset lost the barrier's PING, if any, along with everything else in flight.
-    this.barrierPending = false;
-    for (const job of [...this.inFlight]) this.retry(job, 'device reset while it was in flight');
+    if (this.job) this.start(this.job);
   }
 
   private checkSilence(): void {
-    if (this.inFlight.size === 0 || Date.now() - this.lastProgress < this.opts.replyTimeoutMs) return;
-    this.stats.timeouts++;
-    this.lastProgress = Date.now();
-    this.barrierPending = false;
-    const reason = `no reply for ${this.opts.replyTimeoutMs / 1000} s`;
-    const exhausted = [...this.inFlight].some((j) => j.attempts >= this.opts.maxAttempts);
-    if (exhausted) {
-      // Silent through every retry: the device is gone; waiting on the rest would only repeat that.
-      return this.fail(new KitError('device-silent', 'device', `device on ${this.path} stopped answering: ${reason}, ${this.opts.maxAttempts} tries`, 'did it crash or lose power?'));
+    if (!this.job || this.broken) return;
+    const now = Date.now();
+    if (now - this.lastHeard >= this.opts.deadAfterMs) {
+      return this.fail(
+        new KitError('device-silent', 'device', `device on ${this.path} stopped answering: nothing for ${this.opts.deadAfterMs / 1000} s`, 'did it crash or lose power? (--dead-after sets how long a silence ends the run)'),
+      );
     }
-    for (const job of [...this.inFlight]) this.retry(job, reason);
+    const base = Math.max(this.opts.pollMs, 2 * Math.max(0, ...this.replyWaits));
+    const wait = Math.min(this.opts.maxPollMs, Math.max(base, this.pollWait));
+    if (now - this.lastActivity < wait) return;
+    this.stats.timeouts++;
+    this.pollWait = Math.min(this.opts.maxPollMs, wait * 2);
+    // Nothing came for a while: a false frame start in our decoder cannot be waiting for more.
+    for (const e of this.decoder.flush()) this.event(e);
+    if (this.job) this.poll(true);
   }
 
   private lineClosed(err?: Error): void {
@@ -369,15 +473,14 @@ export class DeviceClient {
     this.fail(e);
   }
 
-  /** Fails everything in flight and queued; later calls fail the same way. */
+  /** Fails the pending image and everything queued; later calls fail the same way. */
   private fail(err: KitError): void {
     if (this.broken) return;
     this.broken = err;
     clearInterval(this.watchdog);
     this.watchdog = undefined;
-    const jobs = [...this.inFlight, ...this.queue.splice(0)];
-    this.inFlight.clear();
-    this.sent.clear();
+    const jobs = [...(this.job ? [this.job] : []), ...this.queue.splice(0)];
+    this.job = undefined;
     for (const job of jobs) job.reject(err);
   }
 }

@@ -1,7 +1,7 @@
 /** Runs firmware built for an emulated board in QEMU (the board JSON names the binary), its UART on a pty. */
 import { existsSync } from 'node:fs';
 import { KitError } from '../errors.js';
-import { type Board, howToGet, loadBoard } from './boards.js';
+import { type Board, emulatedInstructions, howToGet, loadBoard } from './boards.js';
 import { type PtyProcess, spawnPty } from './spawn-pty.js';
 
 export interface EmulatorOptions {
@@ -53,12 +53,11 @@ export async function startEmulator(opts: EmulatorOptions): Promise<EmulatedDevi
     timeoutMs: opts.timeoutMs ?? 10_000,
     missingHint: howToGet(board, qemu),
   });
-  const nsPerInstruction = 2 ** shift;
   return {
     ...proc,
     board,
     icountShift: shift,
-    instructions: flash.ticks === 'instructions' ? (ticks) => ticks : (ticks, tickHz) => (ticks * (1e9 / tickHz)) / nsPerInstruction,
+    instructions: emulatedInstructions(board, shift)!,
     reset: () => proc.input('system_reset\n'),
   };
 }

@@ -61,6 +61,11 @@ export const manifestSchema = z.object({
   source: z.object({ files: z.array(sourceFileSchema) }),
   /** Stage-specific facts (scheme, calibration, normalization, classes...). */
   meta: z.record(z.string(), z.unknown()),
+  /**
+   * sha256 of the folder's other files (report.json, float/graph.json), so that a reader can tell a
+   * folder whose files come from different runs. Absent in folders of older kits.
+   */
+  files: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)).optional(),
 });
 export type Manifest = z.infer<typeof manifestSchema>;
 

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { KitError } from '../errors.js';
@@ -7,6 +7,7 @@ import { sha256 } from './hash.js';
 import { kitVersion } from './kit-version.js';
 import { FORMAT, graphFileSchema, SCHEMA_VERSION, versionProbeSchema, type Manifest, type SourceFile } from './schema.js';
 import { validateGraph } from './validate.js';
+import { fsSeam } from '../util/fs-seam.js';
 
 export const GRAPH_FILE = 'graph.json';
 export const BLOB_FILE = 'graph.bin';
@@ -14,6 +15,8 @@ export const BLOB_FILE = 'graph.bin';
 export interface SaveOptions {
   source?: SourceFile[];
   meta?: Record<string, unknown>;
+  /** sha256 of the folder's other files, by path relative to it (already written). */
+  files?: Record<string, string>;
 }
 
 function assertLittleEndian(): void {
@@ -52,10 +55,12 @@ export async function saveGraph(dir: string, graph: Graph, options: SaveOptions 
     blob: { file: BLOB_FILE, bytes: blob.byteLength, sha256: sha256(blob) },
     source: { files: options.source ?? [] },
     meta: options.meta ?? {},
+    ...(options.files ? { files: options.files } : {}),
   };
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, BLOB_FILE), blob);
-  await writeFile(join(dir, GRAPH_FILE), JSON.stringify({ manifest, graph: { ...graph, tensors } }, null, 1) + '\n');
+  // graph.json goes last: it is the manifest that vouches for the other files.
+  fsSeam.mkdir(dir);
+  fsSeam.writeFile(join(dir, BLOB_FILE), blob);
+  fsSeam.writeFile(join(dir, GRAPH_FILE), JSON.stringify({ manifest, graph: { ...graph, tensors } }, null, 1) + '\n');
   return manifest;
 }
 
@@ -106,6 +111,7 @@ export async function loadGraph(dir: string): Promise<{ graph: Graph; manifest: 
   }
   if (blob.byteLength !== manifest.blob.bytes) throw corrupt(blobFile, `is ${blob.byteLength} bytes but should be ${manifest.blob.bytes} (truncated?)`);
   if (sha256(blob) !== manifest.blob.sha256) throw corrupt(blobFile, 'does not match its checksum (corrupted or edited)');
+  await checkListedFiles(dir, manifest);
   const tensors: Record<string, TensorSpec> = {};
   for (const [id, t] of Object.entries(g.tensors)) {
     const spec: TensorSpec = { shape: t.shape, dtype: t.dtype, ...(t.quant ? { quant: t.quant } : {}) };
@@ -115,6 +121,22 @@ export async function loadGraph(dir: string): Promise<{ graph: Graph; manifest: 
   const graph: Graph = { ...g, tensors };
   validateGraph(graph);
   return { graph, manifest };
+}
+
+/** A folder whose files come from different runs (or were edited) is refused, naming the file. */
+async function checkListedFiles(dir: string, manifest: Manifest): Promise<void> {
+  for (const [rel, hash] of Object.entries(manifest.files ?? {})) {
+    const file = join(dir, rel);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(file);
+    } catch {
+      throw new KitError('artefact-mixed', 'quantize', `${file} is missing, but ${join(dir, GRAPH_FILE)} lists it`, 're-run the stage that wrote this folder');
+    }
+    if (sha256(bytes) !== hash) {
+      throw new KitError('artefact-mixed', 'quantize', `${dir} is a mixed folder: ${rel} is not the one ${GRAPH_FILE} was written with (another run's, or edited)`, 're-run the stage that wrote this folder, into a new --out or over this one');
+    }
+  }
 }
 
 function readTensor(file: string, blob: Buffer, id: string, dtype: DType, count: number, ref: { offset: number; length: number }): TensorData {

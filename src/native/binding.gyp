@@ -5,12 +5,14 @@
     {
       "target_name": "kit_native",
       "sources": [
+        "src/adam.cc",
         "src/addon.cc",
         "src/batchnorm.cc",
         "src/conv.cc",
         "src/conv_direct.cc",
         "src/elementwise.cc",
         "src/gemm.cc",
+        "src/int_conv.cc",
         "src/matmul.cc",
         "src/pool2d.cc",
         "src/reduce.cc",

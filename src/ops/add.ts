@@ -8,6 +8,7 @@ import { tensorQuant } from './common/view-quant.js';
 import type { AffineParams } from '../quantize/qparams.js';
 import { checkAccumulator, maxAbsOffset } from './common/quantize-weights.js';
 import { sameShape } from './common/shape-checks.js';
+import { elementwiseInPlace } from './common/elementwise.js';
 
 /**
  * Element-wise sum of two tensors of the same shape (the residual connection), optional fused ReLU.
@@ -22,7 +23,7 @@ export type AddAttrs = z.infer<typeof attrs>;
 /** TFLite's left shift for 8-bit add: |x - zp| <= 255 < 2^8, so 2^8 * 2^20 leaves 3 bits of headroom. */
 export const ADD_LEFT_SHIFT = 20;
 
-const intParams = z.object({
+export const addIntParamsSchema = z.object({
   leftShift: z.number().int().min(0).max(30),
   input1Multiplier: z.number().int(),
   input1Shift: z.number().int().min(-31).max(0),
@@ -33,7 +34,7 @@ const intParams = z.object({
   activationMin: z.number().int(),
   activationMax: z.number().int(),
 });
-export type AddIntParams = z.infer<typeof intParams>;
+export type AddIntParams = z.infer<typeof addIntParamsSchema>;
 
 /**
  * TFLite Micro's ADD parameters: twice the larger input scale is the common scale, each input's
@@ -75,7 +76,7 @@ export const add: OpDef<AddAttrs, AddIntParams> = {
   name: 'add',
   template: 'add',
   attrs,
-  intParams,
+  intParams: addIntParamsSchema,
   activationInputs: 2,
   outputQuant: 'calibrated',
 
@@ -90,6 +91,7 @@ export const add: OpDef<AddAttrs, AddIntParams> = {
   macs() {
     return 0;
   },
+  inPlaceInputs: elementwiseInPlace,
 
   float(ctx) {
     return ([a, b], out) => {

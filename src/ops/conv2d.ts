@@ -10,12 +10,12 @@ import { window2d } from './common/window.js';
  * 2-D convolution, HWC input, OHWI weights, bias, optional fused ReLU (BatchNorm is folded into the
  * weights when the graph is built). Integer arithmetic: TFLite's reference conv (see common/int-conv.ts).
  */
-const attrs = z.object({
+export const conv2dAttrs = z.object({
   strides: z.tuple([z.number().int().positive(), z.number().int().positive()]),
   padding: z.enum(['same', 'valid']),
   activation: activationSchema,
 });
-export type Conv2dAttrs = z.infer<typeof attrs>;
+export type Conv2dAttrs = z.infer<typeof conv2dAttrs>;
 
 function geometry(ctx: ShapeContext<Conv2dAttrs>): ConvGeometry {
   const [inH, inW, inC] = expectRank(ctx.node, ctx.inputs[0], 3, 'conv2d input');
@@ -32,7 +32,7 @@ function shapeContext(node: string, a: Conv2dAttrs, inputs: number[][], params: 
 export const conv2d: OpDef<Conv2dAttrs, ConvDenseIntParams> = {
   name: 'conv2d',
   template: 'conv2d',
-  attrs,
+  attrs: conv2dAttrs,
   intParams: convDenseIntParams,
   activationInputs: 1,
   outputQuant: 'calibrated',

@@ -50,6 +50,13 @@ export interface OpDef<A = unknown, P = unknown> {
    */
   deriveIntParams?(view: QuantizedView<A>): P;
   /**
+   * In-place execution: the activation inputs (indices) whose bytes the output may overwrite for
+   * these shapes, because the kernel has read every value it still needs from a location before it
+   * writes there (element-wise ops; a fused residual block, see conv2d-add/in-place.ts). The memory
+   * planner stores the output over the first of them that no later node reads. Absent: never.
+   */
+  inPlaceInputs?(view: NodeView<A>): number[];
+  /**
    * The C lowering of the op (constant arrays, parameter struct, kernel configuration), for ops
    * that keep it next to their definition; older ops are lowered in src/codegen/lower/.
    */

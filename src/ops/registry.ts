@@ -4,6 +4,7 @@ import { add } from './add.js';
 import { avgPool2d } from './avg-pool2d.js';
 import { concat } from './concat/index.js';
 import { conv2d } from './conv2d.js';
+import { conv2dAdd } from './conv2d-add/index.js';
 import { dense } from './dense.js';
 import { depthwiseConv2d } from './depthwise-conv2d/index.js';
 import { flatten } from './flatten.js';
@@ -35,11 +36,12 @@ const OPS: readonly OpDef<any, any>[] = [
   concat,
   quantizeOp,
   reshape,
+  conv2dAdd,
 ];
 
 const byName = new Map(OPS.map((op) => [op.name, op]));
 
-/** Ops whose output is stored in their input's bytes (the memory plan aliases them). */
+/** Ops whose output is always stored in their input's bytes (views: the memory plan aliases them). */
 export function aliasingOps(): Set<string> {
   return new Set(OPS.filter((op) => op.aliasesInput).map((op) => op.name));
 }

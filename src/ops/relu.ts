@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { OpDef } from './op.js';
 import { clamp } from '../quantize/fixed-point.js';
 import { deriveClampIntParams, poolIntParams, type PoolIntParams } from './common/pool.js';
+import { elementwiseInPlace } from './common/elementwise.js';
 
 /**
  * A ReLU that could not be fused into the op before it (e.g. right after pooling). It keeps the
@@ -18,6 +19,7 @@ export const relu: OpDef<ReluAttrs, PoolIntParams> = {
   activationInputs: 1,
   outputQuant: 'same-as-input',
   inferShape: (ctx) => [...ctx.inputs[0]],
+  inPlaceInputs: elementwiseInPlace,
   macs: () => 0,
   float: () => ([x], out) => {
     for (let i = 0; i < out.length; i++) out[i] = x[i] > 0 ? x[i] : 0;

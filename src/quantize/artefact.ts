@@ -1,14 +1,21 @@
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KitError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
+import { sha256 } from '../ir/hash.js';
 import type { Manifest } from '../ir/schema.js';
 import { GRAPH_FILE, loadGraph, saveGraph } from '../ir/serialize.js';
 import type { QuantizeModelResult } from './quantize-model.js';
 import type { QuantizationReport } from './report.js';
+import { replaceFolder } from '../util/atomic-folder.js';
+import { fsSeam } from '../util/fs-seam.js';
+import { checkSchemaVersion } from '../util/schema-version.js';
+import { kitVersion } from '../ir/kit-version.js';
 
 export const REPORT_FILE = 'report.json';
+/** The version of report.json this kit writes and reads (absent in reports of older kits: read as 1). */
+export const QUANT_REPORT_SCHEMA = 1;
 export const FLOAT_SUBDIR = 'float';
 
 /** What a quantized artefact folder records about how it was made (manifest.meta). */
@@ -23,8 +30,10 @@ export interface QuantizedMeta {
 }
 
 /**
- * Write the quantized artefact folder: graph.json (manifest + graph), graph.bin (constants) and
- * report.json. Returns the manifest.
+ * Write the quantized artefact folder: graph.json (manifest + graph), graph.bin (constants),
+ * report.json and float/. The folder is replaced as a whole (src/util/atomic-folder.ts): a failure
+ * leaves the old one as it was, and its other subfolders (kit codegen's c-<board>) are kept.
+ * graph.json, written last, records the sha256 of the other files. Returns the manifest.
  */
 export async function saveQuantized(dir: string, result: QuantizeModelResult): Promise<Manifest> {
   const meta: QuantizedMeta = {
@@ -36,12 +45,23 @@ export async function saveQuantized(dir: string, result: QuantizeModelResult): P
     normalization: result.kit.normalization,
     classes: result.kit.classes,
   };
-  const manifest = await saveGraph(dir, result.graph, { source: result.source, meta: { ...meta } });
-  // The float graph it came from, so later stages (kit verify) report float accuracy on the
-  // very images they stream, without needing the trained model folder.
-  await saveGraph(join(dir, FLOAT_SUBDIR), result.floatGraph, { source: result.source, meta: { stage: 'float' } });
-  await writeFile(join(dir, REPORT_FILE), JSON.stringify(result.report, null, 2) + '\n');
-  return manifest;
+  return replaceFolder(dir, { stage: 'quantize' }, async (tmp) => {
+    // The float graph it came from, so later stages (kit verify) report float accuracy on the
+    // very images they stream, without needing the trained model folder.
+    await saveGraph(join(tmp, FLOAT_SUBDIR), result.floatGraph, { source: result.source, meta: { stage: 'float' } });
+    const files = {
+      [REPORT_FILE]: writeHashed(join(tmp, REPORT_FILE), JSON.stringify({ schema: QUANT_REPORT_SCHEMA, kitVersion: kitVersion(), ...result.report }, null, 2) + '\n'),
+      [`${FLOAT_SUBDIR}/${GRAPH_FILE}`]: sha256(await readFile(join(tmp, FLOAT_SUBDIR, GRAPH_FILE))),
+    };
+    return saveGraph(tmp, result.graph, { source: result.source, meta: { ...meta }, files });
+  });
+}
+
+/** Writes a file through the seam and returns its sha256, for the folder's manifest. */
+export function writeHashed(path: string, text: string): string {
+  const bytes = Buffer.from(text, 'utf8');
+  fsSeam.writeFile(path, bytes);
+  return sha256(bytes);
 }
 
 /** Load a quantized artefact folder, refusing float graphs and anything corrupt (one-line KitError). */
@@ -55,11 +75,15 @@ export async function loadQuantized(dir: string): Promise<{ graph: Graph; manife
 
 /** The saved report of a quantized artefact folder, if any. */
 export async function loadReport(dir: string): Promise<QuantizationReport | undefined> {
+  const file = join(dir, REPORT_FILE);
+  let json: QuantizationReport & { schema?: unknown; kitVersion?: unknown };
   try {
-    return JSON.parse(await readFile(join(dir, REPORT_FILE), 'utf8')) as QuantizationReport;
+    json = JSON.parse(await readFile(file, 'utf8'));
   } catch {
     return undefined;
   }
+  checkSchemaVersion({ file, found: json.schema ?? QUANT_REPORT_SCHEMA, known: QUANT_REPORT_SCHEMA, writtenBy: json.kitVersion, stage: 'quantize', rerun: 'kit quantize' });
+  return json;
 }
 
 /** The float graph saved beside a quantized one, if present (older artefacts lack it). */

@@ -4,6 +4,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { join } from 'node:path';
 import { MANIFEST_FILE, readModelFacts, type ModelFacts } from '../train/manifest.js';
 import { loadLayersModel, modelFiles } from '../train/model-io.js';
+import { silenceCpuAdvert } from '../train/backend/quiet-cpu.js';
 
 export type KitManifest = ModelFacts;
 
@@ -22,6 +23,7 @@ export async function loadTrainedModel(dir: string): Promise<TrainedModel> {
   const kit = readModelFacts(dir);
   // The quantizer computes on the CPU backend unless a faster one was already chosen.
   await tf.ready();
+  silenceCpuAdvert(tf.backend());
   const model = await loadLayersModel(dir);
   return { model, kit, files: [...modelFiles(dir), join(dir, MANIFEST_FILE)] };
 }

@@ -100,7 +100,7 @@ export function renderReport(r: QuantizationReport): string {
   const lines = [
     table(rows),
     '',
-    `scheme ${r.scheme} (${r.bits}-bit), calibration ${r.calibration.method} on ${r.calibration.images} training images` +
+    `scheme ${r.scheme} (${r.bits}-bit), calibration ${r.calibration.method} on ${r.calibration.images} images (none of them evaluated)` +
       (r.calibration.percentile !== undefined ? ` (p${r.calibration.percentile})` : ''),
     `${t.macs.toLocaleString('en-US')} MACs/image; ${t.weightBytes.toLocaleString('en-US')} B of 8-bit weights and tables + ${t.biasBytes.toLocaleString('en-US')} B of int32 biases (float32 model: ${t.floatParamBytes.toLocaleString('en-US')} B)`,
   ];

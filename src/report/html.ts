@@ -82,12 +82,19 @@ export function buildSections(s: ReportSources, t: Templates): Section[] {
 
   if (c) {
     const names = c.layers.map((l) => l.name);
-    const verdict = c.memoryPlan.arenaBytes === c.memoryPlan.lowerBound ? 'at the lower bound' : `${n(c.memoryPlan.arenaBytes - c.memoryPlan.lowerBound)} B above the lower bound`;
+    const verdict = c.memoryPlan.arenaBytes === c.memoryPlan.lowerBound ? 'at the in-place bound' : `${n(c.memoryPlan.arenaBytes - c.memoryPlan.lowerBound)} B above the in-place bound`;
+    // Folders written before fusion have no layer-wise bound: their plan was layer by layer.
+    const layerwise = c.memoryPlan.layerwiseBound ?? c.memoryPlan.lowerBound;
+    const fusedNote = c.memoryPlan.fused?.length ? `; fused: ${c.memoryPlan.fused.map((f) => f.fused.join(' + ')).join('; ')}` : '';
+    const inPlaceNote = c.memoryPlan.inPlace?.length ? `; in place: ${c.memoryPlan.inPlace.map((w) => `${w.node} over ${w.input}`).join(', ')}` : '';
     sections.push({
       id: 'memory-plan',
       heading: `Memory plan: arena ${n(c.memoryPlan.arenaBytes)} B, ${verdict}`,
       charts: [chart(t, memoryPlanChart(c.memoryPlan, names), '')],
-      notes: [`each bar is an activation buffer, from the layer that writes it to the last that reads it, at its arena offset; strategy ${c.memoryPlan.strategy}; scratch ${n(c.memoryPlan.scratchBytes)} B more`],
+      notes: [
+        `each bar is an activation buffer, from the layer that writes it to the last that reads it, at its arena offset; strategy ${c.memoryPlan.strategy}; scratch ${n(c.memoryPlan.scratchBytes)} B more`,
+        `layer-wise bound ${n(layerwise)} B (every output in its own buffer)${fusedNote}${inPlaceNote}`,
+      ],
     });
     const regions = c.regions.map((g) => ({ name: g.name, used: g.bytes, budget: g.budget }));
     sections.push({

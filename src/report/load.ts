@@ -10,11 +10,15 @@ import type { CodegenFigures } from '../codegen/figures.js';
 import { CIFAR10_CLASSES } from '../data/types.js';
 import type { VerifyReport } from '../device/verify/verify.js';
 import { KitError } from '../errors.js';
-import { REPORT_FILE } from '../quantize/artefact.js';
+import { QUANT_REPORT_SCHEMA, REPORT_FILE } from '../quantize/artefact.js';
+import { checkSchemaVersion } from '../util/schema-version.js';
+import { SCHEMA_VERSION as GRAPH_SCHEMA_VERSION } from '../ir/schema.js';
 import type { QuantizationReport } from '../quantize/report.js';
-import { MISCLASSIFIED_PNG, readImageStrip } from './thumbnails.js';
+import { MISCLASSIFIED_PNG, readImageStrip, stripImages } from './thumbnails.js';
 
 export const VERIFY_REPORT = 'verify-report.json';
+/** The version of verify-report.json this kit writes and reads (absent in reports of older kits: read as 1). */
+export const VERIFY_REPORT_SCHEMA = 1;
 
 export interface ReportSources {
   model: string;
@@ -36,9 +40,23 @@ function readJson<T>(file: string): T | null {
   }
 }
 
+/**
+ * A versioned JSON file of a kit stage: null when missing or unreadable (a report is optional), a
+ * one-line refusal when a kit wrote it in a schema version this kit does not read.
+ */
+function readVersioned<T>(file: string, known: number, rerun: string): T | null {
+  const json = readJson<T & { schema?: unknown; kitVersion?: unknown }>(file);
+  if (json === null || typeof json !== 'object') return null;
+  checkSchemaVersion({ file, found: json.schema ?? known, known, writtenBy: json.kitVersion, stage: 'cli', rerun });
+  return json;
+}
+
+export const readVerifyReport = (file: string) => readVersioned<VerifyReport>(file, VERIFY_REPORT_SCHEMA, 'kit verify');
+
 const subdirs = (dir: string) =>
   readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
+    // Dot folders are another run's work in progress (src/util/atomic-folder.ts).
+    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
     .map((d) => join(dir, d.name))
     .sort();
 
@@ -55,11 +73,17 @@ function quantizedUnder(model: string): string | null {
 
 /** Meta of a quantized folder's graph.json (model name, classes), if readable. */
 function quantizedMeta(quantized: string): { model?: string; scheme?: string; classes?: string[] } {
-  const graph = readJson<{ manifest?: { meta?: { model?: string; scheme?: string; classes?: string[] } } }>(join(quantized, 'graph.json'));
+  const file = join(quantized, 'graph.json');
+  const graph = readJson<{ manifest?: { schemaVersion?: unknown; kitVersion?: unknown; meta?: { model?: string; scheme?: string; classes?: string[] } } }>(file);
+  if (graph?.manifest) checkSchemaVersion({ file, found: graph.manifest.schemaVersion, known: GRAPH_SCHEMA_VERSION, writtenBy: graph.manifest.kitVersion, stage: 'cli', rerun: 'kit quantize' });
   return graph?.manifest?.meta ?? {};
 }
 
-export function loadReportSources(dir: string, opts: { verifyFile?: string } = {}): ReportSources {
+/**
+ * `verify`/`strip`: a verify report and its thumbnail strip not yet on disk (kit verify renders the
+ * page before it writes the three files together); `strip: null` means it has none.
+ */
+export function loadReportSources(dir: string, opts: { verifyFile?: string; verify?: VerifyReport; strip?: Uint8Array | null } = {}): ReportSources {
   const root = resolve(dir);
   if (!existsSync(root)) throw new KitError('report-missing', 'cli', `no folder ${dir}`, 'give kit report a model, quantized or codegen folder');
   let project: string | null = null;
@@ -78,9 +102,9 @@ export function loadReportSources(dir: string, opts: { verifyFile?: string } = {
   }
   const manifest = project ? readCodegenManifest(project) : null;
   const verifyFile = opts.verifyFile ?? (project ? join(project, VERIFY_REPORT) : null);
-  const verify = verifyFile ? readJson<VerifyReport>(verifyFile) : null;
+  const verify = opts.verify ?? (verifyFile ? readVerifyReport(verifyFile) : null);
   const meta = quantized ? quantizedMeta(quantized) : {};
-  const quantization = quantized ? readJson<QuantizationReport>(join(quantized, REPORT_FILE)) : null;
+  const quantization = quantized ? readVersioned<QuantizationReport>(join(quantized, REPORT_FILE), QUANT_REPORT_SCHEMA, 'kit quantize') : null;
   const modelDir = quantized ? dirname(quantized) : root;
   return {
     model: meta.model ?? readJson<{ model?: string }>(join(modelDir, 'kit.json'))?.model ?? basename(modelDir),
@@ -90,6 +114,6 @@ export function loadReportSources(dir: string, opts: { verifyFile?: string } = {
     quantization,
     codegen: manifest?.figures ?? null,
     verify,
-    thumbnails: verify && verifyFile ? readImageStrip(join(dirname(verifyFile), MISCLASSIFIED_PNG)) : [],
+    thumbnails: !verify ? [] : opts.strip !== undefined ? (opts.strip ? stripImages(opts.strip, verify.misclassified.length) : []) : verifyFile ? readImageStrip(join(dirname(verifyFile), MISCLASSIFIED_PNG), verify.misclassified.length) : [],
   };
 }

@@ -86,7 +86,8 @@ export function histogramChart(label: string, edges: number[], counts: number[],
 /**
  * The memory plan: x is the layer, y the arena offset; every activation buffer is a bar from the
  * layer that writes it to the last layer that reads it, at the bytes it occupies. The dashed line
- * is the lower bound (no plan can use less); the solid one is the arena.
+ * is the in-place bound (no plan with the same fusion and in-place outputs can use less); the solid
+ * one is the arena.
  */
 export function memoryPlanChart(plan: { arenaBytes: number; lowerBound: number; buffers: { id: string; offset: number; size: number; first: number; last: number }[] }, layerNames: string[]): Chart {
   const left = 70;

@@ -6,7 +6,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
-import { IMAGE_BYTES, IMAGE_HEIGHT, IMAGE_WIDTH } from '../data/types.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
 export const MISCLASSIFIED_PNG = 'verify-misclassified.png';
@@ -26,36 +25,60 @@ function toPng(width: number, height: number, rgbAt: (x: number, y: number) => [
   return PNG.sync.write(png, { colorType: 2 });
 }
 
-/** Writes HWC RGB images (IMAGE_BYTES each) side by side as one PNG. */
-export function writeImageStrip(file: string, images: Uint8Array[]): void {
-  if (images.length === 0) return;
-  const png = toPng(IMAGE_WIDTH * images.length, IMAGE_HEIGHT, (x, y) => {
-    const img = images[Math.floor(x / IMAGE_WIDTH)];
-    const o = (y * IMAGE_WIDTH + (x % IMAGE_WIDTH)) * 3;
-    return [img[o], img[o + 1], img[o + 2]];
+/**
+ * HWC images of `shape` ([height, width, 3] RGB or [height, width, 1] grey) side by side as one
+ * PNG; undefined for no images, and for inputs that are not images (other shapes).
+ */
+export function imageStripPng(images: Uint8Array[], shape: readonly number[]): Buffer | undefined {
+  const [height, width, channels] = shape;
+  if (images.length === 0 || shape.length !== 3 || (channels !== 3 && channels !== 1)) return undefined;
+  return toPng(width * images.length, height, (x, y) => {
+    const img = images[Math.floor(x / width)];
+    const o = (y * width + (x % width)) * channels;
+    return channels === 3 ? [img[o], img[o + 1], img[o + 2]] : [img[o], img[o], img[o]];
   });
-  writeFileAtomic(file, png);
 }
 
-/** The images of a strip, each as a PNG data URL; [] when the file is missing or unreadable. */
-export function readImageStrip(file: string): string[] {
-  let png: PNG;
+/** Writes imageStripPng's strip to `file` (nothing when there is none). */
+export function writeImageStrip(file: string, images: Uint8Array[], shape: readonly number[]): void {
+  const png = imageStripPng(images, shape);
+  if (png) writeFileAtomic(file, png);
+}
+
+/**
+ * The `count` images of a strip, each as a PNG data URL; [] when the file is missing, unreadable
+ * or not `count` images wide.
+ */
+export function readImageStrip(file: string, count: number): string[] {
+  let bytes: Buffer;
   try {
-    png = PNG.sync.read(readFileSync(file));
+    bytes = readFileSync(file);
   } catch {
     return [];
   }
-  const n = Math.floor(png.width / IMAGE_WIDTH);
-  return Array.from({ length: n }, (_, k) => {
-    const one = toPng(IMAGE_WIDTH, IMAGE_HEIGHT, (x, y) => {
-      const o = (y * png.width + k * IMAGE_WIDTH + x) * 4;
+  return stripImages(bytes, count);
+}
+
+/** The `count` images of a strip's PNG bytes, each as a PNG data URL; [] when they are not such a strip. */
+export function stripImages(bytes: Uint8Array, count: number): string[] {
+  let png: PNG;
+  try {
+    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  } catch {
+    return [];
+  }
+  if (count < 1 || png.width % count !== 0) return [];
+  const width = png.width / count;
+  return Array.from({ length: count }, (_, k) => {
+    const one = toPng(width, png.height, (x, y) => {
+      const o = (y * png.width + k * width + x) * 4;
       return [png.data[o], png.data[o + 1], png.data[o + 2]];
     });
     return `data:image/png;base64,${one.toString('base64')}`;
   });
 }
 
-/** The images of a set at these indices, for writeImageStrip. */
-export function pickImages(images: Uint8Array, indices: number[]): Uint8Array[] {
-  return indices.map((i) => images.subarray(i * IMAGE_BYTES, (i + 1) * IMAGE_BYTES));
+/** The items of a set at these indices (`bytes` each), for writeImageStrip. */
+export function pickImages(images: Uint8Array, bytes: number, indices: number[]): Uint8Array[] {
+  return indices.map((i) => images.subarray(i * bytes, (i + 1) * bytes));
 }

@@ -1,10 +1,10 @@
 import { renderHtmlReport } from './html.js';
 import { loadReportSources, type ReportSources } from './load.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { replaceFiles } from '../util/atomic-folder.js';
 
 /** Renders the report of a kit output folder to `file`; returns what it drew from. */
-export function writeHtmlReport(dir: string, file: string, opts: { verifyFile?: string } = {}): ReportSources {
+export function writeHtmlReport(dir: string, file: string, opts: Parameters<typeof loadReportSources>[1] = {}): ReportSources {
   const sources = loadReportSources(dir, opts);
-  writeFileAtomic(file, renderHtmlReport(sources));
+  replaceFiles([{ path: file, data: renderHtmlReport(sources) }], 'cli');
   return sources;
 }

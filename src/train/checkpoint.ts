@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { KitError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { replaceFolder } from '../util/atomic-folder.js';
+import { checkSchemaVersion } from '../util/schema-version.js';
 import { loadLayersModel, saveLayersModel } from './model-io.js';
 import { restoreAdam, serializeAdam } from './optimizer-state.js';
 
@@ -45,16 +47,17 @@ const POINTER = 'latest.json';
 export async function saveCheckpoint(out: string, model: tfl.LayersModel, opt: tf.AdamOptimizer, state: Omit<TrainState, 'optimizer'>): Promise<void> {
   const root = join(out, 'checkpoints');
   const tag = `e${String(state.epoch).padStart(3, '0')}-s${String(state.step).padStart(6, '0')}`;
-  const dir = join(root, tag);
-  mkdirSync(dir, { recursive: true });
-  await saveLayersModel(model, dir);
-  const { header, data } = await serializeAdam(opt);
-  writeFileAtomic(join(dir, 'optimizer.bin'), new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-  const full: TrainState = { ...state, optimizer: header };
-  writeFileAtomic(join(dir, 'state.json'), JSON.stringify(full, null, 1));
+  // Written under a temporary name and renamed into place whole (src/util/atomic-folder.ts).
+  await replaceFolder(join(root, tag), { stage: 'train' }, async (dir) => {
+    await saveLayersModel(model, dir);
+    const { header, data } = await serializeAdam(opt);
+    writeFileAtomic(join(dir, 'optimizer.bin'), new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    const full: TrainState = { ...state, optimizer: header };
+    writeFileAtomic(join(dir, 'state.json'), JSON.stringify(full, null, 1));
+  });
   writeFileAtomic(join(root, POINTER), JSON.stringify({ checkpoint: tag }));
   for (const d of readdirSync(root)) {
-    if (d !== tag && d !== POINTER && !d.includes('.tmp-')) rmSync(join(root, d), { recursive: true, force: true });
+    if (d !== tag && d !== POINTER && !d.startsWith('.') && !d.includes('.tmp-')) rmSync(join(root, d), { recursive: true, force: true });
   }
 }
 
@@ -71,8 +74,11 @@ export async function loadCheckpoint(out: string, opt: tf.AdamOptimizer): Promis
   let state: TrainState;
   try {
     dir = join(root, JSON.parse(readFileSync(join(root, POINTER), 'utf8')).checkpoint);
-    state = TrainState.parse(JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')));
+    const json = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { version?: unknown };
+    checkSchemaVersion({ file: join(dir, 'state.json'), found: json.version, known: 1, stage: 'train', rerun: 'kit train (without --resume, into a new --out)' });
+    state = TrainState.parse(json);
   } catch (e) {
+    if (e instanceof KitError) throw e;
     throw fail((e as Error).message.split('\n')[0]);
   }
   const model = await loadLayersModel(dir);

@@ -8,13 +8,17 @@ import { KitError } from '../errors.js';
 import type { ModelSpec, TrainingRecipe } from '../models/registry.js';
 import type { ModelSummary } from '../models/summary.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { checkSchemaVersion } from '../util/schema-version.js';
 import { KIT_VERSION } from '../version.js';
 import type { TrainState } from './checkpoint.js';
 
 export const MANIFEST_FILE = 'kit.json';
 
+/** The version of kit.json this kit writes and reads. */
+export const TRAIN_MANIFEST_SCHEMA = 1;
+
 export const TrainManifest = z.object({
-  schema: z.literal(1),
+  schema: z.literal(TRAIN_MANIFEST_SCHEMA),
   kitVersion: z.string(),
   stage: z.literal('train'),
   model: z.string(),
@@ -51,12 +55,13 @@ export interface ManifestInput {
   dataset: ImageDataset;
   counts: { train: number; val: number; test: number };
   testAccuracy: number;
+  /** The backend's one-line description (which one ran: GPU or CPU TensorFlow, native, WebAssembly). */
   backend: string;
 }
 
 export function writeManifest(out: string, m: ManifestInput): TrainManifest {
   const manifest: TrainManifest = {
-    schema: 1,
+    schema: TRAIN_MANIFEST_SCHEMA,
     kitVersion: KIT_VERSION,
     stage: 'train',
     model: m.spec.name,
@@ -98,6 +103,8 @@ function parseManifest<T>(dir: string, schema: z.ZodType<T>): T {
   } catch (e) {
     throw new KitError('corrupt-manifest', 'model', `${file} is not valid JSON (${(e as Error).message})`, 'retrain or restore the model folder');
   }
+  const probe = (json ?? {}) as { schema?: unknown; kitVersion?: unknown };
+  checkSchemaVersion({ file, found: probe.schema, known: TRAIN_MANIFEST_SCHEMA, writtenBy: probe.kitVersion, stage: 'model', rerun: 'kit train' });
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

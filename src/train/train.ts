@@ -1,22 +1,24 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { accessSync, constants, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants } from 'node:fs';
+import { ensureParent } from '../util/atomic-folder.js';
+import { join, resolve } from 'node:path';
 import { augmentBatch } from '../data/augment.js';
 import { loadDataset } from '../data/load-dataset.js';
 import { CIFAR10_NORMALIZATION, normalizationTable } from '../data/normalize.js';
 import { splitValidation } from '../data/split.js';
 import { sampleImages } from '../data/sample.js';
-import { IMAGE_BYTES } from '../data/types.js';
+import { itemBytes } from '../data/types.js';
 import { KitError } from '../errors.js';
 import { getModelSpec, type TrainingRecipe } from '../models/registry.js';
 import { summarizeModel, type ModelSummary } from '../models/summary.js';
 import { Rng } from '../util/rng.js';
 import { selectBackend, type BackendChoice } from './backend/select-backend.js';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type EpochRecord, type TrainState } from './checkpoint.js';
+import { createAdam } from './backend/native-adam.js';
 import { evaluateAccuracy } from './evaluate.js';
 import { beta1At, learningRateAt } from './lr-schedule.js';
-import { writeManifest, type TrainManifest } from './manifest.js';
+import { MANIFEST_FILE, writeManifest, type TrainManifest } from './manifest.js';
 import { saveLayersModel } from './model-io.js';
 
 export interface TrainOptions {
@@ -57,8 +59,9 @@ export interface TrainResult {
 }
 
 function ensureWritable(out: string): void {
+  // Creates `out`, or says in one line which file is in the way.
+  ensureParent(join(out, MANIFEST_FILE), 'train');
   try {
-    mkdirSync(out, { recursive: true });
     accessSync(out, constants.W_OK);
   } catch (e) {
     throw new KitError('unwritable-output', 'train', `cannot write to ${out} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'choose another --out folder');
@@ -94,7 +97,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
   if (!(recipe.lr > 0)) throw new KitError('bad-option', 'train', `--lr must be positive, got ${recipe.lr}`, 'e.g. --lr 0.001');
 
-  const optimizer = tf.train.adam(recipe.lr, beta1At(recipe, 0, 1));
+  const optimizer = createAdam(recipe.lr, beta1At(recipe, 0, 1));
   let model: tfl.LayersModel;
   let state: Omit<TrainState, 'optimizer'>;
   if (opts.resume) {
@@ -131,7 +134,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const stepsPerEpoch = Math.floor(split.train.count / recipe.batch);
   if (stepsPerEpoch === 0) throw new KitError('tiny-dataset', 'train', `only ${split.train.count} training images for batch ${recipe.batch}`, 'use a smaller --batch or more data');
   const totalSteps = stepsPerEpoch * recipe.epochs;
-  const xBuf = new Float32Array(recipe.batch * IMAGE_BYTES);
+  const xBuf = new Float32Array(recipe.batch * itemBytes(split.train.shape));
   let stepsThisRun = 0;
 
   const checkpoint = async () => {
@@ -162,8 +165,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
       let correctT: tf.Tensor | undefined;
       const lossT = tf.tidy(() => {
-        const x = tf.tensor4d(xBuf, [idx.length, 32, 32, 3]);
-        const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
+        const [h, w, c] = split.train.shape;
+        const x = tf.tensor4d(xBuf, [idx.length, h, w, c]);
+        const y = tf.oneHot(tf.tensor1d(labels, 'int32'), ds.classes.length);
         return optimizer.minimize(
           () => {
             const logits = model.apply(x, { training: true }) as tf.Tensor;
@@ -221,7 +225,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { loadLayersModel } = await import('./model-io.js');
   const best = await loadLayersModel(out);
   const testAccuracy = await evaluateAccuracy(best, test, table);
-  const manifest = writeManifest(out, { spec, summary: summarizeModel(best), recipe, seed, state, dataset: { ...ds, source: opts.data }, counts: { train: split.train.count, val: split.val.count, test: test.count }, testAccuracy, backend: backend.name });
+  const manifest = writeManifest(out, { spec, summary: summarizeModel(best), recipe, seed, state, dataset: { ...ds, source: opts.data }, counts: { train: split.train.count, val: split.val.count, test: test.count }, testAccuracy, backend: backend.description });
   emit({ type: 'done', manifest });
   return { completed: true, manifest };
 }

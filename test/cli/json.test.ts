@@ -99,7 +99,7 @@ test('a failing command under --json prints the error as the JSON document and e
   assert.equal(r.code, 1);
   const doc = onlyJson<{ error: { code: string; stage: string; message: string } }>(r);
   assert.equal(doc.error.code, 'report-nothing');
-  assert.match(r.stderr, /^kit cli: .* holds no kit output/m);
+  assert.match(r.stderr, /^kit report: .* holds no kit output/m);
 });
 
 test('colour only on a terminal, and never with NO_COLOR', () => {

@@ -67,16 +67,20 @@ describe('budgets', () => {
     const p = prepareCodegen(resnetSeed(), board, { modelName: 'resnet_seed' });
     // Weights: every array of weights.c (10,683,032 B with the parameter structs; the stem's 3 input channels padded to 4) + the 65-byte hash;
     // code: the per-kernel estimates (no xtensa-esp32s3-elf-gcc here); harness: kit's 4 KiB allowance.
-    assert.deepEqual(p.sizes.flash, { weights: 10_683_097, code: 10_914, harness: 4096, total: 10_698_107, budget: 16 << 20 });
-    // RAM: the 192 KiB arena (= the lower bound) + 15 KiB of conv row buffers (3 rows of 10 x 256 int16) + the INFER frame buffer and logits + stack.
-    assert.deepEqual(p.sizes.ram, { arena: 196_608, scratch: 15_360, harness: 4 + 3072 + 11 + 10 + 64, stack: 192 + 512, total: 215_833, budget: 256 << 10 });
+    assert.deepEqual(p.sizes.flash, { weights: 10_682_585, code: 9768, harness: 4096, total: 10_696_449, budget: 16 << 20 });
+    // RAM: the 131 KiB arena (= the in-place bound: each block's second conv, shortcut and add fused, so
+    // block 1 holds its input, the first conv's output and its own: 3 + 64 + 64 KiB; layer by layer it
+    // would be 192 KiB) + 10.5 KiB of scratch + the image, one piece's frame buffer, the block bitmap and logits + stack.
+    assert.deepEqual(p.sizes.ram, { arena: 134_144, scratch: 10_752, harness: 3072 + 12 + 3072 + 11 + 12 + 10 + 64, stack: 192 + 512, total: 151_853, budget: 256 << 10 });
+    assert.deepEqual([p.plan.lowerBound, p.plan.layerwiseBound], [134_144, 196_608]);
     assert.deepEqual(p.sizes.regions, [], 'nothing in PSRAM: it all fits internal RAM');
     assert.equal(p.placement.arenaSection, undefined);
     assert.ok(p.layers.every((l) => l.arrays.every((a) => a.section === undefined)), 'weights stay in flash (.rodata, memory-mapped by ESP-IDF)');
     const report = renderCodegenReport(p, p.sizes, 'out');
-    assert.match(report, /^flash: weights 10,683,097 \(exact\) \+ code 10,914 \(estimate: no toolchain\) \+ harness 4,096 \(allowance\) = 10,698,107 B of 16,777,216 \(63\.8%\)$/m);
+    assert.match(report, /^flash: weights 10,682,585 \(exact\) \+ code 9,768 \(estimate: no toolchain\) \+ harness 4,096 \(allowance\) = 10,696,449 B of 16,777,216 \(63\.8%\)$/m);
     assert.match(report, /^ {2}\(weights stay in flash, memory-mapped through the MMU and read through the data cache/m);
-    assert.match(report, /^RAM: arena 196,608 \+ scratch 15,360 \+ harness 3,161 \(allowance\) \+ stack 704 \(model estimate, harness allowance\) = 215,833 B of 262,144 \(82\.3%\)$/m);
+    assert.match(report, /^RAM: arena 134,144 \+ scratch 10,752 \+ harness 6,253 \(allowance\) \+ stack 704 \(model estimate, harness allowance\) = 151,853 B of 262,144 \(57\.9%\)$/m);
+    assert.match(report, /^memory plan: arena 134,144 B \(131\.0 KiB\), in-place bound 134,144 B: optimal .*\n {2}layer-wise bound 196,608 B \(every output in its own buffer\): 62,464 B \(31\.8 %\) below it\n {2}fused: block1_b_conv \+ block1_shortcut \+ block1_add; block2_b_conv \+ block2_shortcut \+ block2_add; block3_b_conv \+ block3_shortcut \+ block3_add$/m);
     assert.doesNotMatch(report, /psram|DOES NOT FIT/);
     const refused = (() => {
       try {
@@ -88,8 +92,8 @@ describe('budgets', () => {
     })();
     assert.equal(
       refused,
-      'resnet_seed does not fit esp32: flash: 10,698,107 bytes needed (weights 10,683,097 + code 10,914 (estimate) + harness 4,096 (allowance)) but esp32 has 4,194,304; ' +
-        'RAM: 215,833 bytes needed (arena 196,608 + scratch 15,360 + harness 3,161 (allowance) + stack 704) but esp32 leaves 131,072 for a model',
+      'resnet_seed does not fit esp32: flash: 10,696,449 bytes needed (weights 10,682,585 + code 9,768 (estimate) + harness 4,096 (allowance)) but esp32 has 4,194,304; ' +
+        'RAM: 151,853 bytes needed (arena 134,144 + scratch 10,752 + harness 6,253 (allowance) + stack 704) but esp32 leaves 131,072 for a model',
     );
 
     // The ESP-IDF project kit flash writes for it: 16 MB flash, octal 8 MB PSRAM, an app partition that holds the model.
@@ -99,7 +103,7 @@ describe('budgets', () => {
     }
     assert.ok(!sdkconfigDefaults(loadBoard('esp32s3')).includes('CONFIG_SPIRAM'), 'no PSRAM settings for a board without one');
     const plan = planPartitions(board, p.sizes.flash.total);
-    // 10,697,595 + 262,144 (ESP-IDF allowance) = 10,959,739; + a tenth as margin, to 64 KiB = 12,058,624 (0xb80000).
+    // 10,696,449 + 262,144 (ESP-IDF allowance) = 10,958,593; + a tenth as margin, to 64 KiB = 12,058,624 (0xb80000).
     assert.equal(plan.appBytes, 0xb8_0000);
     assert.equal(partitionsCsv(plan, board.name).split('\n').at(-2), 'factory, app, factory, 0x10000, 0xb80000,');
     assert.throws(() => planPartitions(loadBoard('esp32s3'), p.sizes.flash.total), kitError('app-too-large', /esp32s3's 8,388,608-byte flash/));
@@ -127,7 +131,7 @@ describe('budgets', () => {
     assert.throws(() => prepareCodegen(graph, resolveBoard(file)), kitError('model-too-large', /flash: [\d,]+ bytes needed .* but small-ram has 65,536/), 'PSRAM is not loaded from the image: weights do not move there');
   });
 
-  test('on qemu-cortex-m4 the weights that overflow its 4 MiB code memory go to PSRAM; the arena is the 192 KiB bound', () => {
+  test('on qemu-cortex-m4 the weights that overflow its 4 MiB code memory go to PSRAM; the arena is the 131 KiB in-place bound', () => {
     const p = prepareCodegen(resnetSeed(), loadBoard('qemu-cortex-m4'));
     assert.ok(p.sizes.fits);
     assert.ok(p.sizes.flash.total <= 4 * 1024 * 1024);
@@ -135,8 +139,10 @@ describe('budgets', () => {
     const moved = p.layers.flatMap((l) => l.arrays).filter((a) => a.section === '.psram.rodata');
     assert.deepEqual(moved.map((a) => a.name), ['kit_fc1_weights'], 'the largest array (fc1, 8 MiB) moves, nothing else');
     assert.equal(p.sizes.regions[0].bytes, 4096 * 2048);
-    assert.equal(p.plan.arenaBytes, 3 * 64 * 1024);
+    assert.equal(p.plan.arenaBytes, 3072 + 2 * 64 * 1024);
     assert.equal(p.plan.arenaBytes, p.plan.lowerBound);
+    assert.equal(p.plan.layerwiseBound, 3 * 64 * 1024);
+    assert.equal(prepareCodegen(resnetSeed(), loadBoard('qemu-cortex-m4'), { fuse: false }).plan.arenaBytes, 3 * 64 * 1024, 'layer by layer (kit codegen --no-fuse)');
   });
 
   test('a board with a small flash and a PSRAM region: weights.c places the moved arrays with KIT_SECTION', async () => {

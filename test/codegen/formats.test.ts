@@ -360,6 +360,6 @@ describe('the CLI', () => {
     const e = await kit('flash', out).then(() => assert.fail('kit flash should refuse an Arduino library'), (err: { code: number; stderr: string }) => err);
     assert.equal(e.code, 1);
     assert.equal(e.stderr.split('\n').length, 2, 'one line');
-    assert.match(e.stderr, /^kit device: .* is an Arduino library \(kit codegen --format arduino\), which kit flash does not build \(build it with the Arduino IDE or arduino-cli/);
+    assert.match(e.stderr, /^kit flash: .* is an Arduino library \(kit codegen --format arduino\), which kit flash does not build \(build it with the Arduino IDE or arduino-cli/);
   });
 });

@@ -11,6 +11,7 @@ import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { dtypeBytes, numElements, type Graph, type TensorData } from '../../src/ir/graph.js';
 import { Interpreter } from '../../src/ir/interpreter.js';
+import { fuseResidualAdds } from '../../src/ops/conv2d-add/fuse.js';
 
 export const C_DIR = fileURLToPath(new URL('./c/', import.meta.url));
 
@@ -73,10 +74,12 @@ function tensorBytes(graph: Graph, id: string): number {
 /**
  * Compare a driver's output with the interpreter on every image: with taps, each layer's output in
  * order and then the logits; without, the logits only. The message names the first layer that differs.
+ * The C's layers are those of codegen's fused graph (residual blocks are one layer); `tapped`
+ * overrides them (default: the fusion pass's nodes). The interpreter runs `graph`, the reference.
  */
-export function assertMatchesInterpreter(graph: Graph, images: Uint8Array, count: number, got: Uint8Array, taps: boolean): void {
+export function assertMatchesInterpreter(graph: Graph, images: Uint8Array, count: number, got: Uint8Array, taps: boolean, tapped?: string[]): void {
   const interp = new Interpreter(graph);
-  const layers = taps ? graph.nodes.map((n) => n.outputs[0]) : [];
+  const layers = taps ? (tapped ?? fuseResidualAdds(graph).graph.nodes.map((n) => n.outputs[0])) : [];
   const perImage = layers.reduce((s, id) => s + tensorBytes(graph, id), 0) + tensorBytes(graph, graph.outputs[0]);
   assert.equal(got.length, perImage * count, 'output length');
   const n = images.length / count;
@@ -120,7 +123,7 @@ export async function runOnQemu(modelDir: string, workDir: string, images: Uint8
   const build = await buildFirmware({ board, modelDir, outDir: workDir });
   const emu = await startEmulator({ firmware: build.file, board: build.board });
   try {
-    const client = await DeviceClient.connect(new SerialTransport(emu.path, build.board.serial.baud), { helloTimeoutMs: 20_000, replyTimeoutMs: 30_000, expect: { modelHash: hash } });
+    const client = await DeviceClient.connect(new SerialTransport(emu.path, build.board.serial.baud), { helloTimeoutMs: 20_000, deadAfterMs: 30_000, expect: { modelHash: hash } });
     try {
       const n = images.length / count;
       const results = await Promise.all(Array.from({ length: count }, (_, i) => client.infer(images.slice(i * n, (i + 1) * n))));

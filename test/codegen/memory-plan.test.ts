@@ -59,7 +59,7 @@ function graphOf(nodes: [string, string[], number[]][], output: string): Graph {
   return { version: GRAPH_VERSION, kind: 'quantized', tensors, nodes: list, inputs: ['image'], outputs: [output] };
 }
 
-test('a residual block: the block input stays live for the add; flatten shares its input bytes', () => {
+test('a residual block, layer by layer: the block input stays live for the add; flatten shares its input bytes', () => {
   const g = graphOf(
     [
       ['x', ['image'], [8, 8, 4]], // 256 B
@@ -71,9 +71,11 @@ test('a residual block: the block input stays live for the add; flatten shares i
     ],
     'out',
   );
-  const plan = planMemory(g);
+  const plan = planMemory(g, { inPlace: false });
   assert.equal(plan.lowerBound, 768);
+  assert.equal(plan.layerwiseBound, 768);
   assert.equal(plan.arenaBytes, 768);
+  assert.deepEqual(plan.inPlace, []);
   assert.equal(plan.offsets.get('flat'), plan.offsets.get('s'), 'flatten aliases its input');
   assert.deepEqual(plan.liveBytes, [256, 512, 768, 768, 256, 512]);
   assert.ok(!plan.offsets.has('image'), 'the pixels are the caller\'s buffer');
@@ -87,4 +89,34 @@ test('scratch bytes are recorded per node and the shared buffer is sized for the
   const plan = planMemory(g, { scratch: (i) => [10, 100][i] });
   assert.deepEqual(plan.scratchBytes, [12, 100]);
   assert.equal(plan.scratchTotal, 100);
+});
+
+test('the same block with in-place element-wise ops: each relu whose input dies there writes over it', () => {
+  const g = graphOf(
+    [
+      ['x', ['image'], [8, 8, 4]],
+      ['a', ['x'], [8, 8, 4]], // x is read later: a gets its own buffer
+      ['b', ['a'], [8, 8, 4]], // a dies here: b over a
+      ['s', ['x', 'b'], [8, 8, 4]], // x dies here: s over x (b is not one of relu's activation inputs)
+      ['flat', ['s'], [256]],
+      ['out', ['flat'], [256]], // over flat, i.e. over x's bytes
+    ],
+    'out',
+  );
+  const plan = planMemory(g);
+  assert.deepEqual(plan.inPlace.map((w) => [w.node, w.input]), [['b', 'a'], ['s', 'x'], ['out', 'flat']]);
+  assert.equal(plan.lowerBound, 512);
+  assert.equal(plan.arenaBytes, 512);
+  assert.equal(plan.layerwiseBound, 768, 'the layer-wise bound is the plan without in-place writes');
+  assert.deepEqual(plan.liveBytes, [256, 512, 512, 512, 256, 256]);
+  for (const w of plan.inPlace) assert.equal(plan.offsets.get(w.output), plan.offsets.get(w.input));
+});
+
+test('an output never overwrites the graph input, a graph output or a tensor read later', () => {
+  const g = graphOf([['x', ['image'], [4, 4, 4]], ['y', ['x'], [4, 4, 4]], ['z', ['x'], [4, 4, 4]]], 'z');
+  // y reads x but z reads it later; z reads x last: z over x.
+  assert.deepEqual(planMemory(g).inPlace.map((w) => w.node), ['z']);
+  const h = graphOf([['x', ['image'], [4, 4, 4]], ['y', ['x'], [4, 4, 4]]], 'x');
+  assert.deepEqual(planMemory(h).inPlace, [], 'x is the graph output');
+  assert.deepEqual(planMemory(graphOf([['x', ['image'], [4, 4, 3]]], 'x')).inPlace, [], 'the pixels are the caller\'s');
 });

@@ -3,15 +3,17 @@ import { test } from 'node:test';
 import { augmentBatch } from '../../src/data/augment.js';
 import { CIFAR10_NORMALIZATION, normalizationTable, normalizeImages } from '../../src/data/normalize.js';
 import { splitValidation } from '../../src/data/split.js';
-import { IMAGE_BYTES, type LabelledImages } from '../../src/data/types.js';
+import { type LabelledImages } from '../../src/data/types.js';
 import { Rng } from '../../src/util/rng.js';
+
+const IMAGE_BYTES = 32 * 32 * 3;
 
 const table = normalizationTable(CIFAR10_NORMALIZATION);
 
 function images(count: number): LabelledImages {
   const px = new Uint8Array(count * IMAGE_BYTES);
   for (let i = 0; i < px.length; i++) px[i] = (i * 7 + (i >> 10)) & 0xff;
-  return { images: px, labels: Uint8Array.from({ length: count }, (_, i) => i % 10), count };
+  return { images: px, labels: Uint8Array.from({ length: count }, (_, i) => i % 10), count, shape: [32, 32, 3] };
 }
 
 /** An Rng whose draws are scripted, to pin the crop offset and flip exactly. */

@@ -10,7 +10,9 @@ import { after } from 'node:test';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import * as tar from 'tar';
-import { CIFAR10_CLASSES, IMAGE_BYTES, type LabelledImages } from '../../src/data/types.js';
+import { CIFAR10_CLASSES, type LabelledImages } from '../../src/data/types.js';
+
+const IMAGE_BYTES = 32 * 32 * 3;
 
 /** A fresh temp folder, removed when the test file ends. */
 export function tmpDir(tag: string): string {
@@ -37,7 +39,7 @@ export function expectedImages(first: number, labels: number[]): LabelledImages 
   labels.forEach((_, k) => {
     for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) for (let c = 0; c < 3; c++) images[k * IMAGE_BYTES + (y * 32 + x) * 3 + c] = pixel(first + k, y, x, c);
   });
-  return { images, labels: Uint8Array.from(labels), count: labels.length };
+  return { images, labels: Uint8Array.from(labels), count: labels.length, shape: [32, 32, 3] };
 }
 
 /** One CIFAR binary record: label byte, then the R, G and B planes. */

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { KitError } from '../../src/errors.js';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -31,11 +32,12 @@ test('ImageFolder: JPEGs decode close to the source, class folders sorted, found
   assert.ok(err / expected.images.length < 4, `mean abs error ${err / expected.images.length}`);
 });
 
-test('ImageFolder: an image that is not 32x32 is named', () => {
+test('ImageFolder: an image that is not 32x32 is named, with its size, the input size and the flag to use', () => {
   const fx = writeImageFolder(tmpDir('size'), ['a', 'b'], 'png');
   const bad = join(fx.root, 'test', 'b', 'big.png');
   writeImage(bad, 'png', 48);
-  assert.throws(() => loadDataset(fx.root), kitError('image-size', /big\.png is 48x48, expected 32x32/));
+  assert.throws(() => loadDataset(fx.root), kitError('image-size', /big\.png is 48x48 \(height x width\) but the model reads 32x32x3 images$/));
+  assert.throws(() => loadDataset(fx.root), (e: KitError) => /pass --resize 32x32 /.test(e.format()));
 });
 
 test('ImageFolder: a cache hit returns identical data and writes nothing new', () => {

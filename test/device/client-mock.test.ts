@@ -1,12 +1,15 @@
-/** DeviceClient against the scripted fake device: pipelining, every kind of fault, timeouts. */
+/** DeviceClient against the scripted fake device (protocol version 2): pieces, every kind of fault, silences. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type ClientOptions, DeviceClient, type InferResult } from '../../src/device/client.js';
 import { MockTransport, type MockDeviceOptions } from '../../src/device/transport/mock.js';
+import { Rng } from '../../src/util/rng.js';
 import { kitError } from './helpers.js';
 import { standinClass, standinImages, standinLogits } from './standin-model.js';
 
-const FAST: ClientOptions = { helloTimeoutMs: 500, helloRetryMs: 50, replyTimeoutMs: 200, maxInFlight: 4, maxAttempts: 4 };
+// Silences of a second: well above what a loaded machine delays a 1 ms mock reply by, so only the
+// tests that mean a silence see one.
+const FAST: ClientOptions = { helloTimeoutMs: 500, helloRetryMs: 50, pollMs: 1000, maxPollMs: 2000, deadAfterMs: 10_000 };
 
 async function connect(device: Partial<MockDeviceOptions> = {}, options: ClientOptions = {}) {
   const mock = new MockTransport({ model: standinLogits, ...device });
@@ -14,9 +17,9 @@ async function connect(device: Partial<MockDeviceOptions> = {}, options: ClientO
   return { mock, client };
 }
 
-const resends = (results: InferResult[]) => results.reduce((n, r) => n + r.attempts - 1, 0);
+const retries = (results: InferResult[]) => results.reduce((n, r) => n + r.retries, 0);
 
-/** Runs all images at once (pipelined) and checks each answer against the stand-in model. */
+/** Queues all images at once and checks each answer against the stand-in model. */
 async function runAll(client: DeviceClient, images: Uint8Array[]): Promise<InferResult[]> {
   const results = await Promise.all(images.map((img) => client.infer(img)));
   results.forEach((r, i) => {
@@ -26,87 +29,85 @@ async function runAll(client: DeviceClient, images: Uint8Array[]): Promise<Infer
   return results;
 }
 
-test('client: handshake reads HELLO; pipelined results come back matched to their images', async () => {
+test('client: handshake reads HELLO; images go as pieces of at most the device\'s size and come back matched', async () => {
   const { mock, client } = await connect({ latencyMs: 2 });
   const handshakeRequests = client.stats.sent;
   assert.equal(client.info.board, 'mock');
   assert.equal(client.info.inputBytes, 3072);
-  assert.equal(client.info.outputSigned, true);
-  const images = standinImages(24);
-  const results = await runAll(client, images);
-  assert.ok(results.every((r) => r.attempts === 1));
-  assert.equal(mock.log.inferWrites, 24);
-  assert.equal(mock.log.inferAnswered, 24);
-  assert.deepEqual(client.stats, { sent: handshakeRequests + 24, retries: 0, resets: 0, badFrames: 0, deviceErrors: 0, timeouts: 0, stale: 0 }, 'one request per image');
-  await client.close();
-});
-
-test('client: keeps at most maxInFlight images on the wire', async () => {
-  const { mock, client } = await connect({ latencyMs: 3 }, { maxInFlight: 3 });
-  let maxSeen = 0;
-  const pending = standinImages(10).map((img) => client.infer(img));
-  const poll = setInterval(() => (maxSeen = Math.max(maxSeen, mock.log.inferWrites - mock.log.inferAnswered)), 1);
-  await Promise.all(pending);
-  clearInterval(poll);
-  assert.ok(maxSeen >= 2 && maxSeen <= 3, `in flight: ${maxSeen}`);
+  assert.equal(client.info.pieceBytes, 1024);
+  const results = await runAll(client, standinImages(12));
+  assert.ok(results.every((r) => r.retries === 0 && r.attempts === 1));
+  assert.equal(mock.log.pieceWrites, 36, 'three 1,024-byte pieces per 3,072-byte image');
+  assert.equal(mock.log.imagesRun, 12);
+  assert.deepEqual(client.stats, { sent: handshakeRequests + 36, retries: 0, polls: 0, resets: 0, badFrames: 0, statuses: 0, deviceErrors: 0, timeouts: 0, stale: 0 });
   await client.close();
 });
 
 test('client: byte-at-a-time delivery and garbage between frames change nothing', async () => {
   const { client } = await connect({ chunkBytes: 1, faults: { garbageBeforeResult: [0, 3, 4, 9] } });
   const results = await runAll(client, standinImages(12));
-  assert.ok(results.every((r) => r.attempts === 1), 'garbage before a RESULT must not cost it');
   assert.ok(client.stats.badFrames > 0, 'the false frame start was seen and rejected');
+  assert.equal(client.stats.timeouts, 0);
+  assert.ok(results.every((r) => r.attempts === 1));
   await client.close();
 });
 
-test('client: an INFER damaged on the way in is retried after the device reports the bad CRC', async () => {
-  const { mock, client } = await connect({ faults: { corruptInfer: [1, 5, 6] } });
-  const results = await runAll(client, standinImages(10));
-  assert.equal(resends(results), 3, 'one re-send per damaged write (a re-send may be damaged again)');
-  assert.equal(client.stats.deviceErrors, 3);
-  assert.equal(mock.log.inferAnswered, 10, 'each image ran exactly once on the device');
-  assert.equal(client.stats.timeouts, 0, 'recovered without waiting for a timeout');
+test('client: a damaged piece is re-sent alone, at once, after the device\'s STATUS', async () => {
+  const { mock, client } = await connect({ faults: { corruptPiece: [1, 7] } });
+  const results = await runAll(client, standinImages(4));
+  // Piece 1 (image 0, bytes 1024..2047) is re-sent as two 512-byte halves (a loss halves the
+  // piece size); image 1 then goes as six 512-byte pieces, of which piece 7 is the third, re-sent
+  // as two halves again. Nothing else is re-sent.
+  assert.deepEqual(results.map((r) => r.retries), [2, 2, 0, 0]);
+  assert.equal(mock.log.imagesRun, 4, 'each image ran exactly once on the device');
+  assert.equal(client.stats.timeouts, 0, 'recovered without waiting out a silence');
   await client.close();
 });
 
-test('client: a RESULT damaged on the way back is recovered through PING/PONG, not a timeout', async () => {
-  const { client } = await connect({ faults: { corruptResult: [2, 9] } });
-  const results = await runAll(client, standinImages(10));
-  assert.equal(resends(results), 2);
+test('client: a RESULT damaged on the way back is asked for again with a POLL; the image is not run twice', async () => {
+  const { mock, client } = await connect({ faults: { corruptResult: [2, 5] } });
+  const results = await runAll(client, standinImages(8));
+  assert.equal(retries(results), 0);
   assert.equal(client.stats.badFrames, 2);
+  assert.equal(client.stats.polls, 2);
+  assert.equal(mock.log.imagesRun, 8);
   assert.equal(client.stats.timeouts, 0);
   await client.close();
 });
 
-test('client: an INFER lost without a trace is re-sent once a later reply shows it was skipped', async () => {
-  const { client } = await connect({ faults: { dropInfer: [0, 4] } });
-  const results = await runAll(client, standinImages(10));
-  assert.equal(resends(results), 2);
-  assert.equal(client.stats.timeouts, 0);
-  await client.close();
-});
-
-test('client: the last INFER lost without a trace is re-sent after replyTimeoutMs', async () => {
-  const { mock, client } = await connect({ faults: { dropInfer: [0] } });
+test('client: a piece lost without a trace shows as a gap in sequence numbers at the next one; the last one, after a silence', async () => {
+  const { client } = await connect({ faults: { dropPiece: [1] } });
   const [r] = await runAll(client, standinImages(1));
-  assert.equal(r.attempts, 2);
-  // Nothing else could prompt the re-send: no other reply came, so it was the reply timeout.
-  assert.equal(client.stats.timeouts, 1);
-  assert.equal(mock.log.inferWrites, 2);
+  assert.equal(r.retries, 2, 'the lost 1,024 bytes, as two halves');
+  assert.equal(client.stats.timeouts, 0, 'the device said so when piece 2 came after piece 0');
+  await client.close();
+
+  const { client: c2 } = await connect({ faults: { dropPiece: [2] } });
+  const [r2] = await runAll(c2, standinImages(1));
+  assert.equal(r2.retries, 2);
+  assert.equal(c2.stats.timeouts, 1, 'nothing came after it: the POLL after the silence found it');
+  await c2.close();
+});
+
+test('client: a 27 KiB input (96x96x3) on a line damaging every fifth piece arrives whole', async () => {
+  const bytes = 96 * 96 * 3;
+  const model = (px: Uint8Array) => Uint8Array.from({ length: 10 }, (_, k) => px.subarray(k * 2764, (k + 1) * 2764).reduce((s, v) => s + v, 0) & 0xff);
+  const { client } = await connect({ model, info: { inputBytes: bytes }, pieceBytes: 4096, faults: { corruptPiece: Array.from({ length: 40 }, (_, k) => 5 * k + 2) } });
+  const rng = new Rng(5, 1);
+  const images = [0, 1, 2].map(() => Uint8Array.from({ length: bytes }, () => rng.int(256)));
+  const results = await Promise.all(images.map((img) => client.infer(img)));
+  results.forEach((r, i) => assert.deepEqual(r.logits, model(images[i])));
+  assert.ok(retries(results) > 0);
   await client.close();
 });
 
-test('client: a device reset mid-run re-sends what was in flight; no image lost or counted twice', async () => {
-  const { mock, client } = await connect({ latencyMs: 2, faults: { resetAtInfer: [5, 13] } });
-  const images = standinImages(20);
-  const results = await runAll(client, images);
-  assert.equal(results.length, 20);
+test('client: a device reset mid-image starts that image again; no image lost or counted twice', async () => {
+  const { mock, client } = await connect({ latencyMs: 2, faults: { resetAtPiece: [4, 13] } });
+  const results = await runAll(client, standinImages(8));
   assert.equal(client.stats.resets, 2);
   assert.equal(mock.log.resets, 2);
-  assert.ok(results.some((r) => r.attempts > 1));
-  // Answers that arrived for an image already answered are dropped, never delivered twice.
-  assert.equal(mock.log.inferAnswered - client.stats.stale, 20);
+  assert.deepEqual(results.map((r) => r.attempts), [1, 2, 1, 2, 1, 1, 1, 1]);
+  assert.equal(mock.log.imagesRun, 8);
   await client.close();
 });
 
@@ -121,24 +122,27 @@ test('client: a line that drops during the handshake fails connect at once; a fo
   // port-closed, not device-silent: connect gave up when the line dropped, not at the HELLO timeout.
   await assert.rejects(DeviceClient.connect(mock, { ...FAST, helloTimeoutMs: 5000 }), kitError('port-closed', /\/dev\/mock0/));
 
-  const future = new MockTransport({ model: standinLogits, info: { protocolVersion: 2 } });
-  await assert.rejects(DeviceClient.connect(future, FAST), kitError('protocol-mismatch', /protocol version 2, this kit speaks 1/));
+  const old = new MockTransport({ model: standinLogits, info: { protocolVersion: 1 } });
+  await assert.rejects(DeviceClient.connect(old, FAST), kitError('protocol-mismatch', /protocol version 1, this kit speaks 2/));
 });
 
-test('client: a device that stops answering mid-run fails everything in flight and queued, once', async () => {
-  const { client } = await connect({ faults: { silentFromInfer: 3 } }, { maxAttempts: 2, replyTimeoutMs: 100 });
-  const outcomes = await Promise.allSettled(standinImages(8).map((img) => client.infer(img)));
-  assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 3);
+test('client: a device that stops answering mid-run fails the pending image and the queue after deadAfterMs, once', async () => {
+  const { client } = await connect({ faults: { silentFromPiece: 6 } }, { pollMs: 100, maxPollMs: 200, deadAfterMs: 600 });
+  const t0 = Date.now();
+  const outcomes = await Promise.allSettled(standinImages(5).map((img) => client.infer(img)));
+  assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 2);
   const failures = outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason);
-  assert.equal(failures.length, 5);
-  for (const e of failures) kitError('device-silent', /device on \/dev\/mock0 stopped answering: no reply for 0.1 s, 2 tries/)(e);
+  assert.equal(failures.length, 3);
+  for (const e of failures) kitError('device-silent', /device on \/dev\/mock0 stopped answering: nothing for 0.6 s/)(e);
+  assert.ok(Date.now() - t0 >= 600);
+  assert.ok(client.stats.polls >= 2, 'it polled (with backoff) before giving up');
   await assert.rejects(client.infer(standinImages(1)[0]), kitError('device-silent'));
   await client.close();
 });
 
-test('client: an image that keeps failing gives up after maxAttempts', async () => {
-  const { client } = await connect({ faults: { corruptInfer: [0, 1, 2] } }, { maxInFlight: 1, maxAttempts: 3 });
-  await assert.rejects(client.infer(standinImages(1)[0]), kitError('device-retries', /image #0 failed 3 times on \/dev\/mock0/));
+test('client: with maxBlockSends, an image whose block keeps failing fails alone; the next one goes through', async () => {
+  const { client } = await connect({ pieceBytes: 3072, faults: { corruptPiece: [0, 1, 2, 3] } }, { maxBlockSends: 2 });
+  await assert.rejects(client.infer(standinImages(1)[0]), kitError('image-failed', /a block of the image was sent 3 times on \/dev\/mock0/));
   const [ok] = await runAll(client, standinImages(1, 2));
   assert.equal(ok.attempts, 1, 'the client carries on with the next image');
   await client.close();

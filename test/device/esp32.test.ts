@@ -218,7 +218,7 @@ describe('esp32: the ESP-IDF project', () => {
         (e: { code: number; stderr: string; stdout: string }) => e,
       );
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /^kit device: ESP-IDF not found \(idf\.py not on PATH\) \(install ESP-IDF v5 .* -p \/dev\/ttyUSB9 -b 460800 build flash`; or build .* with `idf\.py build` on a machine that has ESP-IDF and flash its build folder with kit flash --image DIR\)\n$/);
+      assert.match(r.stderr, /^kit flash: ESP-IDF not found \(idf\.py not on PATH\) \(install ESP-IDF v5 .* -p \/dev\/ttyUSB9 -b 460800 build flash`; or build .* with `idf\.py build` on a machine that has ESP-IDF and flash its build folder with kit flash --image DIR\)\n$/);
       assert.match(r.stdout, /app partition [\d,]+ B of 4,128,768/);
     });
   });

@@ -28,9 +28,12 @@ test('messages: every message type survives encode -> frame -> decode', () => {
   const msgs: Message[] = [
     { type: 'get-hello', seq: 7 },
     { type: 'hello', seq: SEQ_NONE, info: { ...MOCK_INFO, board: 'qemu-cortex-m4', modelHash: 'ab'.repeat(32) } },
-    { type: 'infer', seq: 0xfffffffe, pixels: Uint8Array.from({ length: 3072 }, (_, i) => i * 7) },
-    { type: 'result', seq: 9, class: 3, ticks: 2 ** 40 + 5, logits: Uint8Array.of(1, 200, 3) },
-    { type: 'error', seq: SEQ_NONE, code: 1, text: 'frame failed its CRC check' },
+    { type: 'piece', seq: 0xfffffffe, image: 12, offset: 1024, data: Uint8Array.from({ length: 1024 }, (_, i) => i * 7) },
+    { type: 'poll', seq: 3, image: 12 },
+    { type: 'status', seq: 3, image: 12, state: 0, blocks: 10, received: Uint8Array.of(0xff, 0x01) },
+    { type: 'status', seq: SEQ_NONE, image: SEQ_NONE, state: 1, blocks: 0, received: new Uint8Array(0) },
+    { type: 'result', image: 9, class: 3, ticks: 2 ** 40 + 5, logits: Uint8Array.of(1, 200, 3) },
+    { type: 'error', seq: SEQ_NONE, code: 3, text: 'PIECE outside the image' },
     { type: 'ping', seq: 1, data: Uint8Array.of(9, 9) },
     { type: 'pong', seq: 1, data: new Uint8Array(0) },
   ];
@@ -47,6 +50,8 @@ test('messages: every message type survives encode -> frame -> decode', () => {
 test('messages: short payloads, trailing bytes and a foreign protocol version are MalformedMessage', () => {
   assert.throws(() => decodeMessage(0x04, Uint8Array.of(1, 2, 3)), MalformedMessage);
   assert.throws(() => decodeMessage(0x01, new Uint8Array(5)), /1 extra bytes/);
+  // A STATUS whose bitmap does not match its block count.
+  assert.throws(() => decodeMessage(0x0a, encodeMessage({ type: 'status', seq: 1, image: 2, state: 0, blocks: 9, received: Uint8Array.of(1) }).slice(7, -4)), /STATUS payload is too short/);
   const hello = encodeMessage({ type: 'hello', seq: 1, info: MOCK_INFO }).slice(7, -4);
   hello[4] = 9;
   assert.throws(() => decodeMessage(0x02, hello), /protocol version 9/);
@@ -107,4 +112,17 @@ test('decoder: seeded fuzz finds exactly the intact frames, however the stream i
     }
     assert.deepEqual(chunked, whole, `seed ${seed}: chunking changed the events`);
   }
+});
+
+test('decoder: flush() resolves a false start left hanging by a silence, and still finds the frame inside it', () => {
+  const dec = new FrameDecoder(600);
+  const real = encodeFrame(4, Uint8Array.of(1, 2, 3));
+  // A damaged length announces 500 bytes: the real frame after it is swallowed while it waits.
+  const events = dec.push(Uint8Array.from([0xa5, 0x5a, 4, 0xf4, 0x01, 0, 0, ...real]));
+  assert.deepEqual(events, []);
+  const flushed = dec.flush();
+  assert.deepEqual(frames(flushed), [{ type: 4, payload: '010203' }]);
+  assert.equal(flushed[0].kind, 'bad-crc');
+  assert.equal(dec.pending, 0);
+  assert.deepEqual(dec.flush(), []);
 });

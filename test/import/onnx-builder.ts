@@ -2,7 +2,7 @@ import onnxProto from 'onnx-proto';
 import type { Interpreter } from '../../src/ir/interpreter.js';
 
 const { onnx } = onnxProto;
-type Attr = number | number[] | string | { floats: number[] };
+type Attr = number | number[] | string | { floats: number[] } | { tensor: onnxProto.onnx.ITensorProto };
 
 /** Writes small ONNX models from tests, with the same protobuf package the importer reads them with. */
 export class OnnxBuilder {
@@ -15,10 +15,13 @@ export class OnnxBuilder {
   /** A float initializer (int64 with `int64`), returned by name. */
   init(dims: number[], data: ArrayLike<number>, int64 = false): string {
     const name = `c${this.inits.length}`;
-    this.inits.push(int64
-      ? { name, dims, dataType: onnx.TensorProto.DataType.INT64, int64Data: Array.from(data) }
-      : { name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(Float32Array.from(data).buffer) });
+    this.inits.push(tensorProto(name, dims, data, int64));
     return name;
+  }
+
+  /** A Constant node (as torch.onnx.export writes small constants), returned by its output's name. */
+  constant(dims: number[], data: ArrayLike<number>, int64 = false): string {
+    return this.node('Constant', [], { value: { tensor: tensorProto('', dims, data, int64) } });
   }
 
   /** A node with one output; floats are FLOAT attributes, integers INT, arrays INTS. */
@@ -28,7 +31,7 @@ export class OnnxBuilder {
       const T = onnx.AttributeProto.AttributeType;
       if (typeof v === 'string') return { name: k, type: T.STRING, s: new TextEncoder().encode(v) };
       if (Array.isArray(v)) return { name: k, type: T.INTS, ints: v };
-      if (typeof v === 'object') return { name: k, type: T.FLOATS, floats: v.floats };
+      if (typeof v === 'object') return 'tensor' in v ? { name: k, type: T.TENSOR, t: v.tensor } : { name: k, type: T.FLOATS, floats: v.floats };
       return Number.isInteger(v) && !['epsilon', 'alpha', 'beta'].includes(k) ? { name: k, type: T.INT, i: v } : { name: k, type: T.FLOAT, f: v };
     });
     this.nodes.push({ name: name ?? `${op.toLowerCase()}_${this.count}`, opType: op, input: inputs, output: [out], attribute });
@@ -52,6 +55,12 @@ export class OnnxBuilder {
     });
     return onnx.ModelProto.encode(model).finish();
   }
+}
+
+function tensorProto(name: string, dims: number[], data: ArrayLike<number>, int64: boolean): onnxProto.onnx.ITensorProto {
+  return int64
+    ? { name, dims, dataType: onnx.TensorProto.DataType.INT64, int64Data: Array.from(data) }
+    : { name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(Float32Array.from(data).buffer) };
 }
 
 /** Deterministic values in [-scale, scale). */

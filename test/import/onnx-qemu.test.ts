@@ -37,7 +37,7 @@ test('int8: kit import -> quantize -> codegen -> flash -> verify is bit-exact on
   // The model normalizes its input itself (Sub/Div at the input): it reads pixel / 255.
   await assert.rejects(kit('import', onnxFile, '--mean', '0', '--std', '1', '--classes', 'a,b', '--out', imported), (e: { code: number; stderr: string }) => {
     assert.equal(e.code, 1);
-    assert.equal(e.stderr, 'kit model: --classes names 2 classes but the model has 10 outputs (give 10 comma-separated names)\n');
+    assert.equal(e.stderr, 'kit import: --classes names 2 classes but the model has 10 outputs (give 10 comma-separated names)\n');
     return true;
   });
   const classes = 'airplane,automobile,bird,cat,deer,dog,frog,horse,ship,truck';

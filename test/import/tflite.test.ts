@@ -14,7 +14,8 @@ import { prepareCodegen, resolveBoard } from '../../src/codegen/generate.js';
 import { render } from '../../src/codegen/render.js';
 import { Templates } from '../../src/codegen/templates.js';
 import { loadDataset } from '../../src/data/load-dataset.js';
-import { npyInputs } from '../../src/device/verify/npy-inputs.js';
+import { npyInputs } from '../../src/data/npy-inputs.js';
+import { modelInputOf } from '../../src/data/model-data.js';
 import { randomInputs } from '../../src/device/verify/random-inputs.js';
 import type { VerifyReport } from '../../src/device/verify/verify.js';
 import { graphToTflite } from '../../src/import/tflite/from-graph.js';
@@ -139,13 +140,13 @@ describe('bad .tflite files: one line each, nothing written', () => {
   test('raw inputs as .npy: dtype, shape and label count are checked', () => {
     const g = models().dscnn;
     const data = new Uint8Array(3 * 490);
-    const ok = npyInputs(g, write('ok.npy', npyBytes('|i1', [3, 49, 10, 1], data)), write('l.npy', npyBytes('|u1', [3], new Uint8Array([1, 2, 3]))));
+    const ok = npyInputs(modelInputOf(g), write('ok.npy', npyBytes('|i1', [3, 49, 10, 1], data)), write('l.npy', npyBytes('|u1', [3], new Uint8Array([1, 2, 3]))));
     assert.equal(ok.set.count, 3);
     assert.deepEqual([...ok.set.labels], [1, 2, 3]);
-    assert.throws(() => npyInputs(g, write('u8.npy', npyBytes('|u1', [3, 49, 10, 1], data))), kitError('npy-dtype', /holds \|u1, the model's input is int8/));
-    assert.throws(() => npyInputs(g, write('shape.npy', npyBytes('|i1', [3, 10, 49, 1], data))), kitError('npy-shape'));
-    assert.throws(() => npyInputs(g, write('ok2.npy', npyBytes('|i1', [3, 49, 10, 1], data)), write('l2.npy', npyBytes('|u1', [2], new Uint8Array(2)))), kitError('npy-shape', /2 labels for 3 inputs/));
-    assert.throws(() => npyInputs(g, write('junk.npy', 'not numpy')), kitError('npy-invalid'));
+    assert.throws(() => npyInputs(modelInputOf(g), write('u8.npy', npyBytes('|u1', [3, 49, 10, 1], data))), kitError('npy-dtype', /holds \|u1 values but the model's input is int8/));
+    assert.throws(() => npyInputs(modelInputOf(g), write('shape.npy', npyBytes('|i1', [3, 10, 49, 1], data))), kitError('npy-shape'));
+    assert.throws(() => npyInputs(modelInputOf(g), write('ok2.npy', npyBytes('|i1', [3, 49, 10, 1], data)), write('l2.npy', npyBytes('|u1', [2], new Uint8Array(2)))), kitError('npy-shape', /2 labels for 3 inputs/));
+    assert.throws(() => npyInputs(modelInputOf(g), write('junk.npy', 'not numpy')), kitError('npy-invalid'));
   });
 
   test('unsupported op: named, with its index and the supported list', async () => {

@@ -75,12 +75,12 @@ test('int conv core: the packed path is exact up to its bound and refused beyond
   for (let k = 0; k < depth; k++) near[k] = k % 2 ? heavy : -heavy;
   const a = new Int8Array(250);
   const b = new Int8Array(250);
-  const packed = prepareIntConv(spec(near));
+  const packed = prepareIntConv({ ...spec(near), portable: true });
   assert.equal(packed.path, 'packed');
   packed.run(input, a);
   prepareIntConv({ ...spec(near), plain: true }).run(input, b);
   assert.deepEqual(a, b);
   // Beyond the bound the plain loop is used.
   const over = Int16Array.from(near, (v, k) => (k < depth ? 1000 * Math.sign(v || 1) : v)); // 255 * 360 * 1000 > 2^26
-  assert.equal(prepareIntConv({ ...spec(over), maxAbsInput: 255 }).path, 'plain');
+  assert.equal(prepareIntConv({ ...spec(over), maxAbsInput: 255, portable: true }).path, 'plain');
 });

@@ -24,5 +24,5 @@ export async function saveTrainedModel(dir: string, model: tfl.LayersModel, kit:
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
   );
-  await writeFile(join(dir, 'kit.json'), JSON.stringify(kit));
+  await writeFile(join(dir, 'kit.json'), JSON.stringify({ schema: 1, ...kit }));
 }

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { PNG } from 'pngjs';
-import { IMAGE_BYTES } from '../../src/data/types.js';
 import { histogram } from '../../src/device/verify/stats.js';
 import { renderHtmlReport, SECTION_IDS } from '../../src/report/html.js';
 import { loadReportSources } from '../../src/report/load.js';
@@ -22,11 +21,13 @@ const work = mkdtempSync(join(tmpdir(), 'kit-report-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 const ROOT = join(import.meta.dirname, '..', '..');
 
+const IMAGE_BYTES = 32 * 32 * 3;
+
 test('thumbnails: the strip keeps every pixel, and each comes back as its own 32x32 PNG data URL', () => {
   const images = [0, 1, 2].map((k) => Uint8Array.from({ length: IMAGE_BYTES }, (_, i) => (i * 7 + k * 31) & 255));
   const file = join(work, 'strip.png');
-  writeImageStrip(file, images);
-  const urls = readImageStrip(file);
+  writeImageStrip(file, images, [32, 32, 3]);
+  const urls = readImageStrip(file, 3);
   assert.equal(urls.length, 3);
   urls.forEach((url, k) => {
     assert.match(url, /^data:image\/png;base64,/);
@@ -36,7 +37,7 @@ test('thumbnails: the strip keeps every pixel, and each comes back as its own 32
     for (let p = 0; p < 32 * 32; p++) rgb.set(png.data.subarray(4 * p, 4 * p + 3), 3 * p);
     assert.deepEqual(rgb, images[k]);
   });
-  assert.deepEqual(readImageStrip(join(work, 'missing.png')), []);
+  assert.deepEqual(readImageStrip(join(work, 'missing.png'), 3), []);
 });
 
 test('a trained folder with nothing measured yet: every section is there and says which command fills it', () => {

@@ -8,6 +8,7 @@
 extern uint32_t __data_start, __data_end, __data_load, __bss_start, __bss_end, __stack_top;
 extern int main(void);
 void kit_systick_handler(void);
+void kit_uart_rx_handler(void);
 
 #define SCB_CPACR (*(volatile uint32_t *)0xE000ED88u)
 
@@ -31,7 +32,7 @@ typedef void (*kit_vector_t)(void);
 
 /* Initial SP, then exceptions 1..15 (reset, NMI, faults, SVC, PendSV, SysTick). The harness
  * polls the UART, so no external interrupts are wired. */
-__attribute__((section(".vectors"), used)) static const kit_vector_t vectors[16] = {
+__attribute__((section(".vectors"), used)) static const kit_vector_t vectors[17] = {
     (kit_vector_t)(uintptr_t)&__stack_top,
     kit_reset_handler,
     kit_fault_handler, /* NMI */
@@ -45,4 +46,5 @@ __attribute__((section(".vectors"), used)) static const kit_vector_t vectors[16]
     0,
     kit_fault_handler, /* PendSV */
     kit_systick_handler,
+    kit_uart_rx_handler, /* external interrupt 0: UART0 receive */
 };

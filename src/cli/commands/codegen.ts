@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { codegen, FORMATS, libraryName, type ProjectFormat } from '../../codegen/index.js';
-import { writeCodegenManifest } from '../../codegen/codegen-manifest.js';
+import { probeFolder } from '../../util/atomic-folder.js';
 import { examples, jsonOption, output, type JsonFlag } from '../output.js';
 import { runCommand } from '../run-command.js';
 
@@ -16,25 +16,18 @@ export function registerCodegen(program: Command): void {
         .choices([...FORMATS])
         .default('c'),
     )
+    .option('--no-fuse', 'layer by layer: no fused residual blocks and no outputs written over inputs (a larger arena; for comparison)')
     .addOption(jsonOption())
     .addHelpText('after', examples('kit codegen runs/resnet8/int8 --board qemu-cortex-m4', 'kit codegen runs/resnet8/int8 --board esp32 --format esp-idf-component', 'kit codegen runs/resnet8/int8 --board esp32 --json | jq .ram'))
     .action(
-      runCommand(async (quantizedDir: string, flags: { board: string; out?: string; format: ProjectFormat } & JsonFlag) => {
+      runCommand(async (quantizedDir: string, flags: { board: string; out?: string; format: ProjectFormat; fuse: boolean } & JsonFlag) => {
         const out = output(flags);
         const base = quantizedDir.replace(/\/+$/, '');
         const outDir = flags.out ?? (flags.format === 'c' ? `${base}/c-${flags.board}` : `${base}/${flags.format}-${flags.board}`);
-        const result = await codegen({ quantizedDir, board: flags.board, outDir, format: flags.format });
+        // Before the compilers run: an --out that cannot be written is one line now, not after.
+        probeFolder(outDir, 'codegen');
+        const result = await codegen({ quantizedDir, board: flags.board, outDir, format: flags.format, fuse: flags.fuse });
         const figures = result.figures();
-        writeCodegenManifest(outDir, {
-          board: result.sizes.board,
-          quantizedDir,
-          modelHash: result.hash,
-          arenaBytes: result.plan.arenaBytes,
-          flashBytes: result.sizes.flash.total,
-          ramBytes: result.sizes.ram.total,
-          layout: flags.format,
-          figures,
-        });
         out.text(result.report());
         out.text(NEXT[flags.format](outDir, libraryName(result.generated.modelName)));
         out.result({ out: outDir, format: flags.format, ...figures });

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { writeFile } from 'node:fs/promises';
 import { KitError } from '../../errors.js';
 import { graphToTflite } from '../../import/tflite/from-graph.js';
 import { writeTflite } from '../../import/tflite/writer.js';
@@ -7,6 +6,7 @@ import { loadQuantized } from '../../quantize/artefact.js';
 import { formatBytes } from '../../util/format.js';
 import { examples, jsonOption, output, type JsonFlag } from '../output.js';
 import { runCommand } from '../run-command.js';
+import { probeFile, replaceFiles } from '../../util/atomic-folder.js';
 
 export function registerExport(program: Command): void {
   program
@@ -21,10 +21,11 @@ export function registerExport(program: Command): void {
       runCommand(async (dir: string, flags: { format: string; out?: string } & JsonFlag) => {
         const out = output(flags);
         if (flags.format !== 'tflite') throw new KitError('bad-option', 'cli', `unknown export format '${flags.format}'`, 'use --format tflite');
+        const file = flags.out ?? `${dir.replace(/\/+$/, '')}.tflite`;
+        probeFile(file, 'cli');
         const { graph, meta } = await loadQuantized(dir);
         const bytes = writeTflite(graphToTflite(graph, { model: meta.model }));
-        const file = flags.out ?? `${dir.replace(/\/+$/, '')}.tflite`;
-        await writeFile(file, bytes);
+        replaceFiles([{ path: file, data: bytes }], 'cli');
         out.text(`${file}: ${formatBytes(bytes.length)} TFLite flatbuffer, ${graph.nodes.length} kit nodes`);
         out.result({ out: file, bytes: bytes.length, nodes: graph.nodes.length });
       }),

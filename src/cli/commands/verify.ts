@@ -1,42 +1,45 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { dirname, join } from 'node:path';
 import { readCodegenManifest } from '../../codegen/codegen-manifest.js';
-import { loadDataset } from '../../data/load-dataset.js';
+import { addDataOptions, addInputSpecOptions, parseClassNames, parseNormalization, type DataFlags, type InputSpecFlags } from '../../data/input-spec.js';
+import { loadModelData, modelInputOf } from '../../data/model-data.js';
 import { sampleImages } from '../../data/sample.js';
+import { itemBytes, type LabelledImages } from '../../data/types.js';
+import type { Normalization } from '../../data/normalize.js';
 import { loadBoard } from '../../device/boards.js';
-import { VerifyFailed, verifyOnDevice, type VerifyReport } from '../../device/verify/verify.js';
+import { ON_ERROR, type OnError, VerifyFailed, verifyOnDevice, type VerifyReport } from '../../device/verify/verify.js';
 import { renderVerifyReport } from '../../device/verify/render.js';
 import { KitError } from '../../errors.js';
 import { loadFloatGraph, loadQuantized } from '../../quantize/index.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import { rmSync } from 'node:fs';
+import { probeFile, replaceFiles } from '../../util/atomic-folder.js';
 import { parseNumber, parsePositiveInt } from '../parse.js';
 import { phaseProgress } from '../progress-bar.js';
-import { pickImages, MISCLASSIFIED_PNG, writeImageStrip } from '../../report/thumbnails.js';
-import { writeHtmlReport } from '../../report/write.js';
-import { examples, jsonOption, output } from '../output.js';
+import { imageStripPng, pickImages, MISCLASSIFIED_PNG } from '../../report/thumbnails.js';
+import { renderHtmlReport } from '../../report/html.js';
+import { loadReportSources, VERIFY_REPORT_SCHEMA } from '../../report/load.js';
+import { examples, jsonOption, noteCapped, output } from '../output.js';
 import { runCommand } from '../run-command.js';
 import { firmwareDir } from './flash.js';
 import { randomInputs } from '../../device/verify/random-inputs.js';
-import { npyInputs } from '../../device/verify/npy-inputs.js';
 
-interface VerifyFlags {
+interface VerifyFlags extends DataFlags, InputSpecFlags {
   port?: string;
   baud?: number;
   samples?: number;
   all?: boolean;
-  data: string;
   jobs: number;
   seed: number;
   minAgreement: number;
   report?: string;
   random?: number;
-  inputs?: string;
-  labels?: string;
   json?: boolean;
+  onError: OnError;
+  deadAfter: number;
 }
 
 export function registerVerify(program: Command): void {
-  program
+  const cmd = program
     .command('verify')
     .description('stream test images to the board, compare every answer with the host integer reference and the label')
     .argument('<project>', 'a C project written by kit codegen (and built by kit flash)')
@@ -44,25 +47,50 @@ export function registerVerify(program: Command): void {
     .option('--baud <n>', 'baud rate (default: the board\'s)', parsePositiveInt)
     .option('-n, --samples <n>', 'test images to verify (a seeded sample across classes)', parsePositiveInt, 200)
     .option('--all', 'verify the whole test set')
-    .option('--inputs <file.npy>', 'raw input tensors instead of test images: N inputs in the model\'s dtype and HWC layout')
-    .option('--labels <file.npy>', 'with --inputs: N integer labels, for accuracy')
     .option('--random <n>', 'n seeded random inputs of the model\'s input size and type instead of test images (bit-exactness without a data set; --seed picks them)', parsePositiveInt)
-    .option('-d, --data <path>', 'CIFAR-10 dataset (as for kit train)', 'data')
     .option('-j, --jobs <n>', 'emulator instances to shard the images across', parsePositiveInt, 1)
     .option('--seed <n>', 'seed for the sample', parsePositiveInt, 1)
     .option('--min-agreement <pct>', 'exit non-zero when bit-exact agreement is below this', parseNumber, 100)
-    .option('--report <file>', 'JSON report (default <project>/verify-report.json); the HTML report goes beside it')
+    .addOption(new Option('--on-error <policy>', 'an image whose pieces keep failing: retry until the link is dead, skip it (reported), or stop the run').choices(ON_ERROR).default('retry'))
+    .option('--dead-after <s>', 'seconds of silence from the device that end the run', parseNumber, 60)
+    .option('--report <file>', 'JSON report (default <project>/verify-report.json); the HTML report goes beside it');
+  addDataOptions(cmd);
+  addInputSpecOptions(cmd)
     .addOption(jsonOption())
-    .addHelpText('after', examples('kit verify runs/resnet8/int8/c-qemu-cortex-m4 --data data --samples 1000 --jobs 2', 'kit verify runs/resnet8/int8/c-esp32 --port /dev/ttyUSB0 --all --json > verify.json'))
+    .addHelpText(
+      'after',
+      examples(
+        'kit verify runs/resnet8/int8/c-qemu-cortex-m4 --data data --samples 1000 --jobs 2',
+        'kit verify runs/resnet8/int8/c-esp32 --port /dev/ttyUSB0 --all --json > verify.json',
+        'kit verify vww/c-qemu-cortex-m4 --data photos --scale 1/255 --all',
+      ),
+    )
     .action(
-      runCommand(async (project: string, flags: VerifyFlags) => {
+      runCommand(async (project: string, flags: VerifyFlags, cmd: Command) => {
         const out = output(flags);
         const manifest = readCodegenManifest(project);
         const board = loadBoard(manifest.board);
-        const { graph } = await loadQuantized(manifest.quantizedDir);
+        const { graph, meta } = await loadQuantized(manifest.quantizedDir);
         const floatGraph = await loadFloatGraph(manifest.quantizedDir);
-        const npy = flags.inputs ? npyInputs(graph, flags.inputs, flags.labels) : undefined;
-        const set = npy?.set ?? (flags.random ? randomInputs(graph, flags.random, flags.seed) : sampleImages(loadDataset(flags.data).test, flags.all ? undefined : flags.samples, flags.seed));
+        const outputs = itemBytes(graph.tensors[graph.outputs[0]].shape);
+        const input = modelInputOf(graph, parseClassNames(flags.classes, outputs) ?? meta.classes);
+        const normalization = parseNormalization(flags, input.shape[input.shape.length - 1]);
+        if (normalization && input.pixels) {
+          throw new KitError('bad-option', 'cli', 'this model normalizes its pixels itself, with what kit quantize was given', 'pass --mean/--std/--scale to kit quantize instead, then codegen again');
+        }
+        const count = flags.all ? undefined : flags.samples;
+        let set: LabelledImages;
+        let labelled = !flags.random;
+        let thumbnails: LabelledImages | undefined;
+        if (flags.random) set = randomInputs(graph, flags.random, flags.seed);
+        else {
+          const data = loadModelData(flags, input, normalization ?? (meta.normalization as Normalization | undefined));
+          noteCapped(cmd, '--samples', count, data.test.count, `test items in ${data.source}`);
+          set = sampleImages(data.test, count, flags.seed);
+          labelled = data.labelled;
+          // The same seeded sample of the decoded pixels, for the misclassified thumbnails.
+          thumbnails = data.pixels && sampleImages(data.pixels.test, count, flags.seed);
+        }
         const ports = flags.port?.split(',').filter(Boolean);
         const reportFile = flags.report ?? join(project, 'verify-report.json');
         const controller = new AbortController();
@@ -73,11 +101,18 @@ export function registerVerify(program: Command): void {
         process.once('SIGINT', onSigint);
         const progress = phaseProgress();
         const htmlFile = reportFile.replace(/\.json$/, '') + '.html';
+        const pngFile = join(dirname(reportFile), MISCLASSIFIED_PNG);
+        // The JSON, the thumbnails and the HTML page are replaced together: never a page of one run
+        // beside the JSON of another (src/util/atomic-folder.ts).
         const save = (r: VerifyReport) => {
-          writeFileAtomic(reportFile, JSON.stringify(r, null, 2) + '\n');
-          writeImageStrip(join(dirname(reportFile), MISCLASSIFIED_PNG), pickImages(set.images, r.misclassified.map((m) => m.index)));
-          writeHtmlReport(project, htmlFile, { verifyFile: reportFile });
+          const json = { schema: VERIFY_REPORT_SCHEMA, ...r };
+          const strip = thumbnails && imageStripPng(pickImages(thumbnails.images, itemBytes(thumbnails.shape), r.misclassified.map((m) => m.index)), thumbnails.shape);
+          const html = renderHtmlReport(loadReportSources(project, { verifyFile: reportFile, verify: json, strip: strip ?? null }));
+          replaceFiles([{ path: reportFile, data: JSON.stringify(json, null, 2) + '\n' }, ...(strip ? [{ path: pngFile, data: strip }] : []), { path: htmlFile, data: html }], 'device');
+          if (!strip) rmSync(pngFile, { force: true });
         };
+        // Before the first image goes out: a report path that cannot be written is one line now.
+        probeFile(reportFile, 'device');
         let report: VerifyReport;
         try {
           report = await verifyOnDevice({
@@ -86,19 +121,24 @@ export function registerVerify(program: Command): void {
             modelHash: manifest.modelHash,
             board,
             set,
-            labelled: npy ? npy.labelled : !flags.random,
+            labelled,
             ports,
             baud: flags.baud,
             firmware: join(firmwareDir(project), board.toolchain.output ?? 'firmware'),
             jobs: ports?.length ?? flags.jobs,
+            onError: flags.onError,
+            deadAfterMs: flags.deadAfter * 1000,
             signal: controller.signal,
             onProgress: (p) => {
-              const extra = p.phase === 'device' && p.done && !flags.random && !(flags.inputs && !flags.labels) ? `acc ${((100 * (p.deviceCorrect ?? 0)) / p.done).toFixed(1)}% bit-exact ${((100 * (p.bitExact ?? 0)) / p.done).toFixed(1)}%` : p.phase === 'device' && p.done ? `bit-exact ${((100 * (p.bitExact ?? 0)) / p.done).toFixed(1)}%` : '';
+              const extra = p.phase === 'device' && p.done && labelled ? `acc ${((100 * (p.deviceCorrect ?? 0)) / p.done).toFixed(1)}% bit-exact ${((100 * (p.bitExact ?? 0)) / p.done).toFixed(1)}%` : p.phase === 'device' && p.done ? `bit-exact ${((100 * (p.bitExact ?? 0)) / p.done).toFixed(1)}%` : '';
               progress.update(p.phase === 'device' ? 'device' : 'reference', p.done, p.total, extra);
             },
           });
         } catch (e) {
-          if (e instanceof VerifyFailed) save(e.report);
+          if (e instanceof VerifyFailed) {
+            save(e.report);
+            out.text(`${renderVerifyReport(e.report)}\npartial report written to ${reportFile} and ${htmlFile}`);
+          }
           throw e;
         } finally {
           progress.stop();
@@ -107,8 +147,11 @@ export function registerVerify(program: Command): void {
         save(report);
         out.text(`${renderVerifyReport(report)}\nreport written to ${reportFile} and ${htmlFile}`);
         out.result(report);
-        const agreementPct = 100 * report.agreement.bitExact;
         if (!report.complete) return 130;
+        if (report.agreement.bitExact === null) {
+          throw new KitError('nothing-verified', 'device', `nothing was verified: ${report.notVerified ?? 'no image was answered'}`, 'give kit verify some inputs (--samples, --all, --random or --inputs)');
+        }
+        const agreementPct = 100 * report.agreement.bitExact;
         if (agreementPct < flags.minAgreement) {
           throw new KitError('disagreement', 'device', `bit-exact agreement ${agreementPct.toFixed(2)}% is below ${flags.minAgreement}%`, `the board does not compute what the host computes; see the mismatches in ${reportFile}`);
         }

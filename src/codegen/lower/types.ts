@@ -41,6 +41,8 @@ export interface ParamsStruct {
   decl?: string;
   name: string;
   fields: { name: string; value: string }[];
+  /** Bytes of the struct when not one word per field (nested structs); default 4 per field. */
+  bytes?: number;
 }
 
 export interface LoweredLayer {

@@ -57,6 +57,18 @@ export class FrameDecoder {
     return events;
   }
 
+  /**
+   * Resolves whatever is held as if the line had gone on with bytes that start no frame: after a
+   * silence, a false frame start (a damaged length) cannot be waiting for more. Frames held whole
+   * are still found.
+   */
+  flush(): FrameEvent[] {
+    if (this.pending === 0) return [];
+    const events = this.push(new Uint8Array(this.maxPayload + FRAME_OVERHEAD));
+    this.start = this.end = 0;
+    return events;
+  }
+
   private append(chunk: Uint8Array): void {
     if (this.buf.length - this.end < chunk.length) {
       const live = this.end - this.start;

@@ -1,27 +1,40 @@
 /**
- * kit device protocol, version 1: message types and payload layouts (little-endian), the host side
- * of firmware/protocol/messages.h. The device answers requests strictly in arrival order, one
- * reply each; every request carries a sequence number its reply repeats.
+ * kit device protocol, version 2: message types and payload layouts (little-endian), the host side
+ * of firmware/protocol/messages.h (which tells the exchange). Images travel as PIECEs of whole
+ * blocks; the device answers a complete image with its RESULT and a damaged frame or a POLL with a
+ * STATUS of what it has.
  */
 import { encodeFrame } from './frame.js';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
+/** Pieces start on a block boundary; STATUS reports an image block by block. */
+export const BLOCK_BYTES = 32;
 /** The sequence number of a message that answers no request (a HELLO sent on boot, an ERROR about a damaged frame). */
 export const SEQ_NONE = 0xffffffff;
 
 export const MsgType = {
   GetHello: 0x01,
   Hello: 0x02,
-  Infer: 0x03,
   Result: 0x04,
   Error: 0x05,
   Ping: 0x06,
   Pong: 0x07,
+  Piece: 0x08,
+  Poll: 0x09,
+  Status: 0x0a,
+} as const;
+
+/** STATUS.state */
+export const StatusState = {
+  /** The image is being collected; `received` says which blocks are in. */
+  Collecting: 0,
+  /** Nothing of the image yet. */
+  NotStarted: 1,
+  /** Older than what the device collects: send it again under a new number. */
+  Stale: 2,
 } as const;
 
 export const ErrorCode = {
-  BadCrc: 1,
-  TooLong: 2,
   BadLength: 3,
   UnknownType: 4,
   /** The CPU took an exception (the text names the cause, PC and address); the device has stopped. */
@@ -43,13 +56,17 @@ export interface DeviceInfo {
   tickHz: number;
   /** Logits are int8 (else uint8). */
   outputSigned: boolean;
+  /** The largest PIECE data the device accepts. */
+  pieceBytes: number;
 }
 
 export type Message =
   | { type: 'get-hello'; seq: number }
   | { type: 'hello'; seq: number; info: DeviceInfo }
-  | { type: 'infer'; seq: number; pixels: Uint8Array }
-  | { type: 'result'; seq: number; class: number; ticks: number; logits: Uint8Array }
+  | { type: 'piece'; seq: number; image: number; offset: number; data: Uint8Array }
+  | { type: 'poll'; seq: number; image: number }
+  | { type: 'result'; image: number; class: number; ticks: number; logits: Uint8Array }
+  | { type: 'status'; seq: number; image: number; state: number; blocks: number; received: Uint8Array }
   | { type: 'error'; seq: number; code: number; text: string }
   | { type: 'ping'; seq: number; data: Uint8Array }
   | { type: 'pong'; seq: number; data: Uint8Array };
@@ -60,8 +77,10 @@ export class MalformedMessage extends Error {}
 const TYPE_OF: Record<Message['type'], number> = {
   'get-hello': MsgType.GetHello,
   hello: MsgType.Hello,
-  infer: MsgType.Infer,
+  piece: MsgType.Piece,
+  poll: MsgType.Poll,
   result: MsgType.Result,
+  status: MsgType.Status,
   error: MsgType.Error,
   ping: MsgType.Ping,
   pong: MsgType.Pong,
@@ -165,7 +184,7 @@ export function encodePayload(m: Message): Uint8Array {
     }
     case 'hello': {
       const i = m.info;
-      const o = new Out(4 + 1 + 20 + 1 + 2 + new TextEncoder().encode(i.board + i.modelHash).length);
+      const o = new Out(4 + 1 + 20 + 1 + 2 + 2 + new TextEncoder().encode(i.board + i.modelHash).length);
       o.u32(m.seq);
       o.u8(i.protocolVersion);
       o.u32(i.inputBytes);
@@ -174,19 +193,37 @@ export function encodePayload(m: Message): Uint8Array {
       o.u32(i.clockHz);
       o.u32(i.tickHz);
       o.u8(i.outputSigned ? HELLO_FLAG_SIGNED : 0);
+      o.u16(i.pieceBytes);
       o.str8(i.board);
       o.str8(i.modelHash);
       return o.bytes;
     }
-    case 'infer': {
-      const o = new Out(4 + m.pixels.length);
+    case 'piece': {
+      const o = new Out(12 + m.data.length);
       o.u32(m.seq);
-      o.raw(m.pixels);
+      o.u32(m.image);
+      o.u32(m.offset);
+      o.raw(m.data);
+      return o.bytes;
+    }
+    case 'poll': {
+      const o = new Out(8);
+      o.u32(m.seq);
+      o.u32(m.image);
+      return o.bytes;
+    }
+    case 'status': {
+      const o = new Out(11 + m.received.length);
+      o.u32(m.seq);
+      o.u32(m.image);
+      o.u8(m.state);
+      o.u16(m.blocks);
+      o.raw(m.received);
       return o.bytes;
     }
     case 'result': {
       const o = new Out(14 + m.logits.length);
-      o.u32(m.seq);
+      o.u32(m.image);
       o.u16(m.class);
       o.u64(m.ticks);
       o.raw(m.logits);
@@ -240,19 +277,33 @@ export function decodeMessage(type: number, payload: Uint8Array): Message | unde
         clockHz: r.u32(),
         tickHz: r.u32(),
         outputSigned: (r.u8() & HELLO_FLAG_SIGNED) !== 0,
+        pieceBytes: r.u16(),
         board: r.str8(),
         modelHash: r.str8(),
       };
       r.done();
       return { type: 'hello', seq, info };
     }
-    case MsgType.Infer: {
-      const r = new In(payload, 'INFER');
-      return { type: 'infer', seq: r.u32(), pixels: r.rest() };
+    case MsgType.Piece: {
+      const r = new In(payload, 'PIECE');
+      return { type: 'piece', seq: r.u32(), image: r.u32(), offset: r.u32(), data: r.rest() };
+    }
+    case MsgType.Poll: {
+      const r = new In(payload, 'POLL');
+      const m = { type: 'poll' as const, seq: r.u32(), image: r.u32() };
+      r.done();
+      return m;
+    }
+    case MsgType.Status: {
+      const r = new In(payload, 'STATUS');
+      const m = { type: 'status' as const, seq: r.u32(), image: r.u32(), state: r.u8(), blocks: r.u16() };
+      const received = r.raw(Math.ceil(m.blocks / 8));
+      r.done();
+      return { ...m, received };
     }
     case MsgType.Result: {
       const r = new In(payload, 'RESULT');
-      return { type: 'result', seq: r.u32(), class: r.u16(), ticks: r.u64(), logits: r.rest() };
+      return { type: 'result', image: r.u32(), class: r.u16(), ticks: r.u64(), logits: r.rest() };
     }
     case MsgType.Error: {
       const r = new In(payload, 'ERROR');

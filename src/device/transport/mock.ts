@@ -5,19 +5,19 @@
  */
 import { KitError } from '../../errors.js';
 import { FrameDecoder } from '../protocol/frame.js';
-import { type DeviceInfo, ErrorCode, MsgType, PROTOCOL_VERSION, SEQ_NONE, argmax, decodeMessage, encodeMessage } from '../protocol/messages.js';
+import { BLOCK_BYTES, type DeviceInfo, ErrorCode, MsgType, PROTOCOL_VERSION, SEQ_NONE, StatusState, argmax, decodeMessage, encodeMessage } from '../protocol/messages.js';
 import { Listeners, type Transport } from './transport.js';
 
-/** Faults by index. `write` indexes count the INFER frames the host writes (0-based, retries included). */
+/** Faults by index. `piece` indexes count the PIECE frames the host writes (0-based, re-sends included). */
 export interface MockFaults {
-  /** Flip a bit in that INFER's payload: the device sees a bad CRC and says ERROR. */
-  corruptInfer?: number[];
-  /** That INFER vanishes on the line. */
-  dropInfer?: number[];
-  /** The device reboots as that INFER arrives: it and every queued request are lost, and a boot HELLO follows. */
-  resetAtInfer?: number[];
-  /** From that INFER on the device answers nothing. */
-  silentFromInfer?: number;
+  /** Flip a bit in that PIECE's data: the device sees a bad CRC and answers with a STATUS. */
+  corruptPiece?: number[];
+  /** That PIECE vanishes on the line without a trace. */
+  dropPiece?: number[];
+  /** The device reboots as that PIECE arrives: it and everything queued are lost, and a boot HELLO follows. */
+  resetAtPiece?: number[];
+  /** From that PIECE on the device answers nothing. */
+  silentFromPiece?: number;
   /** `result` indexes count the RESULTs the device sends. Flip a bit in that RESULT: the host sees a bad CRC. */
   corruptResult?: number[];
   /** Garbage (with a false frame start) goes out just before that RESULT. */
@@ -33,6 +33,8 @@ export interface MockDeviceOptions {
   faults?: MockFaults;
   /** Time per request, ms (default 1). */
   latencyMs?: number;
+  /** The largest PIECE the device takes (HELLO; default 1024). */
+  pieceBytes?: number;
   /** Time from a reset to the boot HELLO, during which incoming bytes are lost (default 5). */
   bootMs?: number;
   /** Deliver the device's bytes in chunks of at most this many (default: whole frames). */
@@ -52,6 +54,7 @@ export const MOCK_INFO: DeviceInfo = {
   clockHz: 100_000_000,
   tickHz: 100_000_000,
   outputSigned: true,
+  pieceBytes: 1024,
 };
 
 // Starts like a frame and announces 16 bytes: swallows what follows until its CRC fails.
@@ -61,13 +64,20 @@ export class MockTransport implements Transport {
   readonly path: string;
   readonly info: DeviceInfo;
   /** What happened, for assertions. */
-  readonly log = { inferWrites: 0, inferAnswered: 0, results: 0, resets: 0, answeredSeqs: [] as number[] };
+  readonly log = { pieceWrites: 0, imagesRun: 0, results: 0, statuses: 0, polls: 0, resets: 0 };
 
   private readonly data = new Listeners<[Uint8Array]>();
   private readonly closed = new Listeners<[Error | undefined]>();
   private decoder: FrameDecoder;
-  /** Requests awaiting the device; type 0xff stands for a damaged frame (payload: the error code). */
-  private readonly queue: { type: number; payload: Uint8Array; inferIndex?: number }[] = [];
+  /** Requests awaiting the device; type 0xff stands for a damaged frame. */
+  private readonly queue: { type: number; payload: Uint8Array; pieceIndex?: number }[] = [];
+  /** The device's state, as firmware/harness/main.c keeps it. */
+  private image = new Uint8Array(0);
+  private received = new Uint8Array(0);
+  private collecting = SEQ_NONE;
+  private newest = SEQ_NONE;
+  private lastSeq = SEQ_NONE;
+  private done?: Extract<Parameters<typeof encodeMessage>[0], { type: 'result' }>;
   private readonly faults: MockFaults;
   private isOpen = false;
   private booting = false;
@@ -77,10 +87,11 @@ export class MockTransport implements Transport {
 
   constructor(private readonly opts: MockDeviceOptions) {
     this.path = opts.path ?? '/dev/mock0';
-    this.info = { ...MOCK_INFO, ...opts.info };
+    this.info = { ...MOCK_INFO, ...(opts.pieceBytes ? { pieceBytes: opts.pieceBytes } : {}), ...opts.info };
     this.faults = opts.faults ?? {};
     this.silent = this.faults.silent ?? false;
-    this.decoder = new FrameDecoder(this.info.inputBytes + 4);
+    this.decoder = new FrameDecoder(this.info.pieceBytes + 12);
+    this.boot();
   }
 
   async open(): Promise<void> {
@@ -91,21 +102,21 @@ export class MockTransport implements Transport {
   write(bytes: Uint8Array): void {
     if (!this.isOpen) throw new Error('MockTransport.write before open');
     let data = bytes;
-    let inferIndex: number | undefined;
-    if (data[0] === 0xa5 && data[2] === MsgType.Infer) {
-      const n = (inferIndex = this.log.inferWrites++);
+    let pieceIndex: number | undefined;
+    if (data[0] === 0xa5 && data[2] === MsgType.Piece) {
+      const n = (pieceIndex = this.log.pieceWrites++);
       const f = this.faults;
-      if (f.dropInfer?.includes(n)) return;
-      if (f.resetAtInfer?.includes(n)) return this.reset();
-      if (f.corruptInfer?.includes(n)) {
+      if (f.dropPiece?.includes(n)) return;
+      if (f.resetAtPiece?.includes(n)) return this.reset();
+      if (f.corruptPiece?.includes(n)) {
         data = data.slice();
-        data[20] ^= 0x10; // inside the pixels
+        data[20] ^= 0x10; // inside the data
       }
     }
     if (this.booting || this.silent) return;
     for (const e of this.decoder.push(data)) {
-      if (e.kind === 'frame') this.queue.push({ type: e.type, payload: e.payload, inferIndex });
-      else this.queue.push({ type: 0xff, payload: Uint8Array.of(e.kind === 'bad-crc' ? ErrorCode.BadCrc : ErrorCode.TooLong) });
+      if (e.kind === 'frame') this.queue.push({ type: e.type, payload: e.payload, pieceIndex });
+      else this.queue.push({ type: 0xff, payload: new Uint8Array(0) });
     }
     this.pump();
   }
@@ -139,7 +150,8 @@ export class MockTransport implements Transport {
   private reset(): void {
     this.log.resets++;
     this.queue.length = 0;
-    this.decoder = new FrameDecoder(this.info.inputBytes + 4);
+    this.decoder = new FrameDecoder(this.info.pieceBytes + 12);
+    this.boot();
     this.booting = true;
     this.busy = false;
     for (const t of this.timers) clearTimeout(t);
@@ -154,23 +166,40 @@ export class MockTransport implements Transport {
   private pump(): void {
     if (this.busy || this.queue.length === 0 || this.silent) return;
     this.busy = true;
-    const { type, payload, inferIndex } = this.queue.shift()!;
+    const { type, payload, pieceIndex } = this.queue.shift()!;
     this.later(this.opts.latencyMs ?? 1, () => {
       this.busy = false;
-      const from = this.faults.silentFromInfer;
-      if (from !== undefined && inferIndex !== undefined && inferIndex >= from) this.silent = true;
+      const from = this.faults.silentFromPiece;
+      if (from !== undefined && pieceIndex !== undefined && pieceIndex >= from) this.silent = true;
       if (!this.silent) this.answer(type, payload);
       this.pump();
     });
   }
 
-  private answer(type: number, payload: Uint8Array): void {
-    if (type === 0xff) {
-      const code = payload[0];
-      this.reply({ type: 'error', code, seq: SEQ_NONE, text: code === ErrorCode.BadCrc ? 'frame failed its CRC check' : 'frame too long' });
-      return;
+  private boot(): void {
+    this.image = new Uint8Array(this.info.inputBytes);
+    this.received = new Uint8Array(Math.ceil(this.info.inputBytes / BLOCK_BYTES));
+    this.collecting = this.newest = this.lastSeq = SEQ_NONE;
+    this.done = undefined;
+  }
+
+  private status(seq: number, image: number): void {
+    this.log.statuses++;
+    const blocks = this.received.length;
+    if (image === this.collecting && image !== SEQ_NONE) {
+      const bits = new Uint8Array(Math.ceil(blocks / 8));
+      this.received.forEach((v, b) => v && (bits[b >> 3] |= 1 << (b & 7)));
+      return this.reply({ type: 'status', seq, image, state: StatusState.Collecting, blocks, received: bits });
     }
+    const stale = this.newest !== SEQ_NONE && image !== SEQ_NONE && ((image - this.newest) | 0) < 0;
+    this.reply({ type: 'status', seq, image, state: stale ? StatusState.Stale : StatusState.NotStarted, blocks: 0, received: new Uint8Array(0) });
+  }
+
+  private answer(type: number, payload: Uint8Array): void {
+    if (type === 0xff) return this.status(this.lastSeq === SEQ_NONE ? SEQ_NONE : (this.lastSeq + 1) % SEQ_NONE, this.collecting);
     const seq = payload.length >= 4 ? new DataView(payload.buffer, payload.byteOffset).getUint32(0, true) : SEQ_NONE;
+    const gap = this.lastSeq !== SEQ_NONE && seq !== (this.lastSeq + 1) % SEQ_NONE && type !== MsgType.GetHello;
+    this.lastSeq = seq;
     const m = decodeMessage(type, payload);
     if (!m) return this.reply({ type: 'error', code: ErrorCode.UnknownType, seq, text: 'unknown frame type' });
     switch (m.type) {
@@ -178,14 +207,32 @@ export class MockTransport implements Transport {
         return this.reply({ type: 'hello', seq: m.seq, info: this.info });
       case 'ping':
         return this.reply({ type: 'pong', seq: m.seq, data: m.data });
-      case 'infer': {
-        if (m.pixels.length !== this.info.inputBytes) {
-          return this.reply({ type: 'error', code: ErrorCode.BadLength, seq, text: 'INFER image size differs from the model input' });
+      case 'poll':
+        this.log.polls++;
+        if (this.done && this.done.image === m.image) return this.reply(this.done);
+        return this.status(m.seq, m.image);
+      case 'piece': {
+        const end = m.offset + m.data.length;
+        if (m.offset % BLOCK_BYTES || end > this.image.length || (m.data.length % BLOCK_BYTES && end !== this.image.length)) {
+          return this.reply({ type: 'error', code: ErrorCode.BadLength, seq, text: 'PIECE outside the image or off a block boundary' });
         }
-        const logits = this.opts.model(m.pixels);
-        this.log.inferAnswered++;
-        this.log.answeredSeqs.push(m.seq);
-        return this.reply({ type: 'result', seq: m.seq, class: argmax(logits, this.info.outputSigned), ticks: 1000 + m.pixels[0], logits });
+        if (m.image === this.done?.image || (this.newest !== SEQ_NONE && ((m.image - this.newest) | 0) < 0)) return;
+        if (m.image !== this.collecting) {
+          this.collecting = this.newest = m.image;
+          this.received.fill(0);
+        }
+        this.image.set(m.data, m.offset);
+        for (let b = m.offset / BLOCK_BYTES; b * BLOCK_BYTES < end; b++) this.received[b] = 1;
+        if (!this.received.every((v) => v)) {
+          if (gap) this.status(seq, this.collecting);
+        } else {
+          const logits = this.opts.model(this.image.slice());
+          this.log.imagesRun++;
+          this.done = { type: 'result', image: m.image, class: argmax(logits, this.info.outputSigned), ticks: 1000 + this.image[0], logits };
+          this.collecting = SEQ_NONE;
+          this.reply(this.done);
+        }
+        return;
       }
       default:
         return this.reply({ type: 'error', code: ErrorCode.UnknownType, seq, text: 'not a request' });

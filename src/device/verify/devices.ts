@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { KitError } from '../../errors.js';
-import type { Board } from '../boards.js';
+import { type Board, emulatedInstructions } from '../boards.js';
 import { DeviceClient, type ClientOptions } from '../client.js';
 import { startHost } from '../host.js';
 import { startEmulator } from '../qemu.js';
@@ -44,7 +44,10 @@ export async function openDevices(setup: DeviceSetup): Promise<OpenDevice[]> {
   };
   try {
     if (setup.ports?.length) {
-      for (const port of setup.ports) await connect(port, {});
+      // A port may lead to an emulator (QEMU's -serial pty, maybe through a proxy): its counter
+      // then means what the board JSON says, as in kit's own emulator run.
+      const instructions = emulatedInstructions(board);
+      for (const port of setup.ports) await connect(port, instructions ? { instructions } : {});
       return opened;
     }
     if (board.flash.method === 'esptool') {

@@ -13,5 +13,5 @@ export function randomInputs(graph: Graph, count: number, seed: number): Labelle
   const rng = new Rng(seed, 0x72616e64);
   const images = new Uint8Array(count * bytes);
   for (let i = 0; i < images.length; i++) images[i] = rng.int(256);
-  return { images, labels: new Uint8Array(count), count };
+  return { images, labels: new Uint8Array(count), count, shape: [...t.shape] };
 }

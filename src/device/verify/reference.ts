@@ -21,7 +21,7 @@ function reference(r: RunResult): HostReference {
 }
 
 /** What the board must reproduce: the integer reference interpreter's logits for every image. */
-export function hostReference(graph: Graph, floatGraph: Graph | undefined, set: LabelledImages, onProgress?: (done: number, total: number) => void): HostReference {
+export function hostReference(graph: Graph, floatGraph: Graph | undefined, set: Pick<LabelledImages, 'images' | 'count'>, onProgress?: (done: number, total: number) => void): HostReference {
   return reference(runImagesSync(referenceSpec(graph, floatGraph), set.images, set.count, onProgress));
 }
 
@@ -29,7 +29,7 @@ export function hostReference(graph: Graph, floatGraph: Graph | undefined, set: 
 export async function hostReferenceParallel(
   graph: Graph,
   floatGraph: Graph | undefined,
-  set: LabelledImages,
+  set: Pick<LabelledImages, 'images' | 'count'>,
   onProgress?: (done: number, total: number) => void,
   options: Omit<RunOptions, 'onProgress'> = {},
 ): Promise<HostReference> {

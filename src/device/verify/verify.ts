@@ -3,6 +3,7 @@ import { KitError } from '../../errors.js';
 import { dtypeBytes, numElements, type Graph } from '../../ir/graph.js';
 import { KIT_VERSION } from '../../version.js';
 import type { Board } from '../boards.js';
+import { ImageFailed } from '../client.js';
 import { openDevices, type OpenDevice } from './devices.js';
 import { hostReferenceParallel } from './reference.js';
 import { histogram, percentile } from './stats.js';
@@ -21,12 +22,25 @@ export interface VerifyOptions {
   baud?: number;
   firmware?: string;
   jobs?: number;
-  /** Images on the wire per device (pipelining). */
+  /** Images handed to each device's client at once (it sends one, the next waits ready). */
   inFlight?: number;
+  /**
+   * What an image that fails on its own does (a block re-sent maxBlockSends times, the device
+   * refusing it): 'retry' (default) sends every block until it gets through and ends the run only
+   * when the link is dead; 'skip' reports it as skipped and goes on; 'stop' ends the run there.
+   */
+  onError?: OnError;
+  /** With 'skip' and 'stop': sends of one block after which its image fails (default 16). */
+  maxBlockSends?: number;
+  /** Silence of a device, with an image pending, that ends the run (default 60 s). */
+  deadAfterMs?: number;
   /** Stops sending new images; what was answered is reported. */
   signal?: AbortSignal;
   onProgress?: (p: VerifyProgress) => void;
 }
+
+export type OnError = 'retry' | 'skip' | 'stop';
+export const ON_ERROR: readonly OnError[] = ['retry', 'skip', 'stop'];
 
 export interface VerifyProgress {
   phase: 'reference' | 'device';
@@ -51,10 +65,12 @@ export interface VerifyReport {
   requested: number;
   images: number;
   complete: boolean;
-  /** null without labels (random or unlabelled raw inputs). */
+  /** null without labels (random or unlabelled raw inputs), or when no image was verified. */
   accuracy: { hostFloat: number | null; hostInteger: number | null; device: number | null };
-  /** Fractions of the verified images: identical logit bytes, and same top-1 class. */
-  agreement: { bitExact: number; class: number };
+  /** Fractions of the verified images: identical logit bytes, and same top-1 class; null when none was verified. */
+  agreement: { bitExact: number | null; class: number | null };
+  /** Why no image was verified (then every figure above is null, not 0); absent when some were. */
+  notVerified?: string;
   mismatches: Mismatch[];
   /** On the device: confusion[label][predicted class], over the answered images. */
   confusion: number[][];
@@ -74,7 +90,11 @@ export interface VerifyReport {
     /** Per-image latency distribution, in instructions when emulated, else in milliseconds. */
     histogram: { unit: 'instructions' | 'ms'; edges: number[]; counts: number[] };
   };
-  link: { retries: number; resets: number; badFrames: number; timeouts: number };
+  /** Frames re-sent (pieces), POLLs, device resets, damaged frames from the device, silences; images that needed re-sends, and the most one needed. */
+  link: { retries: number; polls: number; resets: number; badFrames: number; timeouts: number; imagesRetried: number; maxImageRetries: number };
+  onError: OnError;
+  /** Images given up under --on-error skip (index into the verified sample), with why and the re-sends they took. */
+  skipped: { index: number; reason: string; retries: number }[];
   /** Where desktop TFLite (XNNPACK's requantization) would part from the board, on the first inputs. */
   tflite?: Divergence;
   seconds: number;
@@ -97,6 +117,7 @@ export async function verifyOnDevice(opts: VerifyOptions): Promise<VerifyReport>
   if (set.images.length < set.count * inputBytes) {
     throw new KitError('verify-input', 'device', `${set.count} inputs need ${set.count * inputBytes} bytes, got ${set.images.length}`, `the model takes ${inputBytes} bytes per input`);
   }
+  const onError = opts.onError ?? 'retry';
   const ref = await hostReferenceParallel(opts.graph, opts.floatGraph, set, (done, total) => opts.onProgress?.({ phase: 'reference', done, total }));
   const devices = await openDevices({
     board: opts.board,
@@ -104,7 +125,12 @@ export async function verifyOnDevice(opts: VerifyOptions): Promise<VerifyReport>
     baud: opts.baud,
     firmware: opts.firmware,
     jobs: opts.jobs ?? 1,
-    client: { helloTimeoutMs: 15_000, replyTimeoutMs: 60_000, expect: { modelHash: opts.modelHash, inputBytes, outputBytes: ref.outputBytes } },
+    client: {
+      helloTimeoutMs: 15_000,
+      deadAfterMs: opts.deadAfterMs ?? 60_000,
+      maxBlockSends: onError === 'retry' ? Infinity : (opts.maxBlockSends ?? 16),
+      expect: { modelHash: opts.modelHash, inputBytes, outputBytes: ref.outputBytes },
+    },
   });
   const started = performance.now();
   const answered = new Uint8Array(set.count);
@@ -112,16 +138,21 @@ export async function verifyOnDevice(opts: VerifyOptions): Promise<VerifyReport>
   const ticks: number[] = [];
   const instructions: number[] = [];
   const mismatches: Mismatch[] = [];
+  const skipped: VerifyReport['skipped'] = [];
+  let imagesRetried = 0;
+  let maxImageRetries = 0;
   let done = 0;
   let deviceCorrect = 0;
   let bitExact = 0;
   const queue = Array.from({ length: set.count }, (_, i) => i).reverse();
   let failure: unknown;
 
-  const record = (d: OpenDevice, i: number, r: { logits: Uint8Array; class: number; ticks: number }) => {
+  const record = (d: OpenDevice, i: number, r: { logits: Uint8Array; class: number; ticks: number; retries: number }) => {
     if (answered[i]) return;
     answered[i] = 1;
     done++;
+    if (r.retries > 0) imagesRetried++;
+    maxImageRetries = Math.max(maxImageRetries, r.retries);
     deviceClass[i] = r.class;
     if (r.class === set.labels[i]) deviceCorrect++;
     const want = ref.logits.subarray(i * ref.outputBytes, (i + 1) * ref.outputBytes);
@@ -135,9 +166,9 @@ export async function verifyOnDevice(opts: VerifyOptions): Promise<VerifyReport>
 
   const worker = async (d: OpenDevice) => {
     const inFlight = new Set<Promise<void>>();
-    // The device buffers one input; the rest wait in the link. Large inputs (a 96x96x3 model sends
-    // 27 KiB) go one at a time so that no more than ~16 KiB is ever queued on the line.
-    const limit = opts.inFlight ?? Math.max(1, Math.min(4, Math.floor(16384 / inputBytes)));
+    // The client sends one image at a time; a second one waits ready, so the next image goes out
+    // the moment a RESULT comes in.
+    const limit = opts.inFlight ?? 2;
     const take = (): boolean => {
       if (opts.signal?.aborted || failure) return false;
       const i = queue.pop();
@@ -146,7 +177,14 @@ export async function verifyOnDevice(opts: VerifyOptions): Promise<VerifyReport>
         .infer(set.images.subarray(i * inputBytes, (i + 1) * inputBytes))
         .then((r) => record(d, i, r))
         .catch((e) => {
+          if (e instanceof ImageFailed && onError === 'skip') {
+            skipped.push({ index: i, reason: e.message, retries: e.retries });
+            opts.onProgress?.({ phase: 'device', done, total: set.count, deviceCorrect, bitExact });
+            return;
+          }
           if (!answered[i]) queue.push(i);
+          // 'stop', or an image the device refuses (retrying cannot help): the run ends here.
+          if (e instanceof ImageFailed) failure ??= e;
           throw e;
         })
         .finally(() => inFlight.delete(p));
@@ -168,12 +206,12 @@ export async function verifyOnDevice(opts: VerifyOptions): Promise<VerifyReport>
   // A device that fails puts its unanswered images back; the healthy ones take another pass.
   let alive = devices;
   let lastError: unknown;
-  while (queue.length > 0 && alive.length > 0 && !opts.signal?.aborted) {
+  while (queue.length > 0 && alive.length > 0 && !opts.signal?.aborted && !failure) {
     const results = await Promise.allSettled(alive.map(worker));
     results.forEach((r) => r.status === 'rejected' && (lastError = r.reason));
     alive = alive.filter((_, k) => results[k].status === 'fulfilled');
   }
-  if (done < set.count && !opts.signal?.aborted) failure = lastError ?? new KitError('verify-incomplete', 'device', 'images left unanswered');
+  if (done + skipped.length < set.count && !opts.signal?.aborted) failure ??= lastError ?? new KitError('verify-incomplete', 'device', 'images left unanswered');
   const info = devices[0].client.info;
   const stats = devices.map((d) => d.client.stats);
   await Promise.allSettled(devices.map((d) => d.close()));
@@ -188,7 +226,8 @@ export async function verifyOnDevice(opts: VerifyOptions): Promise<VerifyReport>
     if (ref.floatClass && ref.floatClass[i] === set.labels[i]) floatCorrect++;
     if (ref.intClass[i] === deviceClass[i]) classAgree++;
   }
-  const frac = (n: number) => (done ? n / done : 0);
+  // Nothing verified is no figure at all, not 0 % (which would read as a failing board).
+  const frac = (n: number) => (done ? n / done : null);
   const cyclesPerTick = info.tickHz > 0 && info.clockHz > 0 ? info.clockHz / info.tickHz : null;
   const medianTicks = percentile(ticks, 50);
   const p90Ticks = percentile(ticks, 90);
@@ -208,7 +247,7 @@ export async function verifyOnDevice(opts: VerifyOptions): Promise<VerifyReport>
     modelHash: opts.modelHash,
     requested: set.count,
     images: done,
-    complete: done === set.count,
+    complete: done + skipped.length === set.count,
     accuracy: opts.labelled === false
       ? { hostFloat: null, hostInteger: null, device: null }
       : { hostFloat: ref.floatClass ? frac(floatCorrect) : null, hostInteger: frac(hostCorrect), device: frac(deviceCorrect) },
@@ -247,15 +286,22 @@ export async function verifyOnDevice(opts: VerifyOptions): Promise<VerifyReport>
         },
     link: {
       retries: stats.reduce((s, x) => s + x.retries, 0),
+      polls: stats.reduce((s, x) => s + x.polls, 0),
       resets: stats.reduce((s, x) => s + x.resets, 0),
       badFrames: stats.reduce((s, x) => s + x.badFrames, 0),
       timeouts: stats.reduce((s, x) => s + x.timeouts, 0),
+      imagesRetried,
+      maxImageRetries,
     },
+    onError,
+    skipped,
     seconds,
     imagesPerSecond: done / seconds,
     // int8 graphs are what desktop TFLite runs; at most 200 inputs keep this a few seconds.
     ...(opts.graph.scheme === 'int8' ? { tflite: tfliteDivergence(opts.graph, set.images, Math.min(set.count, 200)) } : {}),
   };
+  // Nothing verified: every figure is null, and the report says why.
+  if (done === 0) report.notVerified = set.count === 0 ? 'the input set is empty' : opts.signal?.aborted ? 'interrupted before the first answer' : `no image was answered: ${failure instanceof Error ? failure.message : String(failure)}`;
   if (failure) throw new VerifyFailed(failure, report);
   return report;
 }

@@ -8,6 +8,7 @@ import { getOp } from '../../ops/registry.js';
 import { chwColumnsToHwc, depthwiseToKit, oihwToOhwi, transpose2d } from './layout.js';
 import { onnx, toNumber, type GraphProto, type IntLike, type ModelProto, type NodeProto } from './read-model.js';
 import { decodeTensor, type Constant } from './tensor-data.js';
+import { FOLDED_OPS, FoldError, foldConstant, reshapeDims, type FoldedOp } from './fold-constants.js';
 
 /** How pixels become the ONNX model's input: x = (pixel / 255 - mean[c]) / std[c]. */
 export interface InputNormalization {
@@ -32,7 +33,9 @@ type Value =
 export const SUPPORTED_ONNX_OPS = [
   'Conv', 'BatchNormalization', 'Relu', 'Clip', 'Add', 'Sub', 'Mul', 'Div', 'AveragePool', 'MaxPool', 'GlobalAveragePool',
   'ReduceMean', 'Flatten', 'Reshape', 'Gemm', 'MatMul', 'Concat', 'Pad', 'Softmax', 'Transpose', 'Identity', 'Dropout',
-  'Constant', 'Shape', 'Gather', 'Unsqueeze', 'Cast',
+  'Constant', 'Shape', 'Cast',
+  // Evaluated at import time on constants (the shape arithmetic PyTorch exports): fold-constants.ts.
+  'Gather', 'Unsqueeze', 'Squeeze', 'ConstantOfShape', 'Slice',
 ];
 
 /** Thrown for one node: names it, its op and its index in the ONNX graph. */
@@ -64,8 +67,9 @@ class NodeScope {
   }
 }
 
-export function graphFromOnnx(model: ModelProto, opset: number, norm: InputNormalization): Graph {
-  return new Converter(model, opset, norm).run();
+/** `baseDir`: the model file's folder, where tensors saved as external data are read from. */
+export function graphFromOnnx(model: ModelProto, opset: number, norm: InputNormalization, baseDir?: string): Graph {
+  return new Converter(model, opset, norm, baseDir).run();
 }
 
 class Converter {
@@ -76,12 +80,12 @@ class Converter {
   private readonly names = new Set<string>();
   private readonly g: GraphProto;
 
-  constructor(model: ModelProto, private readonly opset: number, private norm: InputNormalization) {
+  constructor(model: ModelProto, private readonly opset: number, private norm: InputNormalization, private readonly baseDir?: string) {
     this.g = model.graph!;
   }
 
   run(): Graph {
-    for (const t of this.g.initializer ?? []) this.values.set(t.name!, { kind: 'const', c: decodeTensor(t, 'initializer') });
+    for (const t of this.g.initializer ?? []) this.values.set(t.name!, { kind: 'const', c: decodeTensor(t, 'initializer', this.baseDir) });
     this.bindInput();
     for (const n of this.g.node ?? []) for (const i of n.input ?? []) if (i) this.consumers.set(i, (this.consumers.get(i) ?? 0) + 1);
     for (const o of this.g.output ?? []) this.consumers.set(o.name!, (this.consumers.get(o.name!) ?? 0) + 1);
@@ -223,12 +227,9 @@ class Converter {
 
   private convert(s: NodeScope): void {
     const op = s.node.opType ?? '';
+    if (this.foldable(s)) return this.fold(s, op as FoldedOp);
     switch (op) {
-      case 'Constant': {
-        const t = attrOf(s.node, 'value')?.t;
-        if (!t) throw s.refuse('holds no tensor value', 'kit reads Constant nodes with a value tensor');
-        return this.bind(s, { kind: 'const', c: decodeTensor(t, `node '${s.name}'`) });
-      }
+      case 'Constant': return this.bind(s, { kind: 'const', c: this.constantAttr(s) });
       case 'Identity':
       case 'Dropout':
       case 'Cast':
@@ -289,24 +290,59 @@ class Converter {
         if (v.kind === 'const') throw s.refuse('takes the shape of a constant');
         return this.bind(s, { kind: 'const', c: { dims: [v.onnx.length], data: Float64Array.from(v.onnx), integer: true } });
       }
-      case 'Gather': {
-        const data = this.constant(s, 0);
-        const idx = this.constant(s, 1);
-        if (intAttr(s.node, 'axis', 0) !== 0 || data.dims.length !== 1) throw s.refuse('gathers from a tensor other than a 1-D constant', 'kit evaluates Gather on shapes only');
-        const picked = [...idx.data].map((i) => data.data[i < 0 ? i + data.data.length : i]);
-        return this.bind(s, { kind: 'const', c: { dims: idx.dims, data: Float64Array.from(picked), integer: data.integer } });
-      }
-      case 'Unsqueeze': {
-        const c = this.value(s, 0);
-        if (c.kind !== 'const') throw s.refuse('inserts axes into an activation', 'kit evaluates Unsqueeze on shapes only');
-        const axes = intsAttr(s.node, 'axes') ?? [...this.constant(s, 1).data];
-        const dims = [...c.c.dims];
-        for (const ax of [...axes].map((x) => (x < 0 ? x + dims.length + axes.length : x)).sort((p, q) => p - q)) dims.splice(ax, 0, 1);
-        return this.bind(s, { kind: 'const', c: { ...c.c, dims } });
-      }
+      case 'Gather':
+      case 'Unsqueeze':
+      case 'Squeeze':
+      case 'ConstantOfShape':
+      case 'Slice':
+        throw s.refuse('computes on an activation', `kit evaluates ${op} on constants only (shape arithmetic)`);
       default:
         throw s.refuse('is not supported', `kit imports: ${SUPPORTED_ONNX_OPS.join(', ')}`);
     }
+  }
+
+  /** A node whose inputs are all constants and which the importer can evaluate (fold-constants.ts). */
+  private foldable(s: NodeScope): boolean {
+    const names = s.node.input ?? [];
+    return (FOLDED_OPS as readonly string[]).includes(s.node.opType ?? '') && names.some((n) => !!n)
+      && names.every((n) => !n || this.values.get(n)?.kind === 'const');
+  }
+
+  private fold(s: NodeScope, op: FoldedOp): void {
+    const inputs = (s.node.input ?? []).map((n) => {
+      const v = n ? this.values.get(n) : undefined;
+      return v?.kind === 'const' ? v.c : undefined;
+    });
+    const attrs = {
+      int: (name: string, fallback: number) => intAttr(s.node, name, fallback),
+      ints: (name: string) => intsAttr(s.node, name),
+      tensor: (name: string) => {
+        const t = attrOf(s.node, name)?.t;
+        return t ? decodeTensor(t, `node '${s.name}'`) : undefined;
+      },
+    };
+    try {
+      this.bind(s, { kind: 'const', c: foldConstant(op, inputs, attrs) });
+    } catch (e) {
+      if (e instanceof FoldError) throw s.refuse(e.message);
+      throw e;
+    }
+  }
+
+  /** A Constant node's value: a tensor, or one of the scalar/list shorthands of opset 12+. */
+  private constantAttr(s: NodeScope): Constant {
+    const a = (name: string) => attrOf(s.node, name);
+    const t = a('value')?.t;
+    if (t) return decodeTensor(t, `node '${s.name}'`);
+    const f = a('value_float');
+    if (f) return { dims: [], data: Float32Array.of(f.f ?? 0), integer: false };
+    const fs = a('value_floats');
+    if (fs) return { dims: [fs.floats?.length ?? 0], data: Float32Array.from(fs.floats ?? []), integer: false };
+    const i = a('value_int');
+    if (i) return { dims: [], data: Float64Array.of(toNumber(i.i as IntLike)), integer: true };
+    const is = intsAttr(s.node, 'value_ints');
+    if (is) return { dims: [is.length], data: Float64Array.from(is), integer: true };
+    throw s.refuse('holds no tensor, float or int value', 'kit reads Constant nodes with a numeric value');
   }
 
   /**
@@ -473,9 +509,8 @@ class Converter {
     const a = this.act(s, 0);
     const shape = this.optionalConst(s, 1);
     if (!shape) throw s.refuse('has no target shape');
-    const target = [...shape.data].map((d, i) => (d === 0 ? a.onnx[i] : d));
-    const known = target.filter((d) => d !== -1).reduce((p, q) => p * q, 1);
-    const dims = target.map((d) => (d === -1 ? numElements(a.onnx) / known : d));
+    const target = [...shape.data];
+    const dims = reshapeDims(a.onnx, target);
     if (dims[0] !== 1 || !dims.every(Number.isInteger)) throw s.refuse(`reshapes [${a.onnx.join(', ')}] to [${target.join(', ')}]`, 'kit keeps the batch dimension at 1');
     if (dims.length === 2) return this.flatten(s, a);
     if (a.order !== 'same') throw s.refuse(`reshapes a feature map to [${dims.join(', ')}]`, 'kit supports reshapes to [1, N] and of vectors');
@@ -509,14 +544,6 @@ class Converter {
   }
 
   private concat(s: NodeScope): void {
-    const values = (s.node.input ?? []).map((_, k) => this.value(s, k));
-    if (values.every((v) => v.kind === 'const')) {
-      // Shapes PyTorch computes at export time (x.view(x.size(0), -1)).
-      const cs = values.map((v) => (v as Extract<Value, { kind: 'const' }>).c);
-      if (cs.some((c) => c.dims.length !== 1)) throw s.refuse('concatenates constants that are not vectors');
-      const data = Float64Array.from(cs.flatMap((c) => [...c.data]));
-      return this.bind(s, { kind: 'const', c: { dims: [data.length], data, integer: cs.every((c) => c.integer) } });
-    }
     const ins = (s.node.input ?? []).map((_, k) => this.act(s, k));
     const first = ins[0];
     const rank = first.onnx.length;

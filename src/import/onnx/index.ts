@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, extname } from 'node:path';
+import { basename, dirname, extname } from 'node:path';
 import { KitError } from '../../errors.js';
 import type { Graph } from '../../ir/graph.js';
 import { describeFiles } from '../../ir/hash.js';
 import { saveGraph } from '../../ir/serialize.js';
+import { replaceFolder } from '../../util/atomic-folder.js';
 import { graphFromOnnx, type InputNormalization } from './convert.js';
 import { readOnnxModel } from './read-model.js';
 
@@ -31,7 +32,7 @@ export interface ImportOptions {
 export function importOnnxGraph(file: string, options: ImportOptions): { graph: Graph; meta: ImportedMeta } {
   if (!existsSync(file)) throw new KitError('file-missing', 'model', `${file} does not exist`, 'give the path of an .onnx file');
   const { model, opset } = readOnnxModel(readFileSync(file), file);
-  const graph = graphFromOnnx(model, opset, options.normalization);
+  const graph = graphFromOnnx(model, opset, options.normalization, dirname(file));
   const outputs = graph.tensors[graph.outputs[0]].shape[0];
   const channels = graph.tensors[graph.inputs[0]].shape[2];
   const widen = (xs: number[]) => (xs.length === 1 ? new Array<number>(channels).fill(xs[0]) : xs);
@@ -52,6 +53,7 @@ export function importOnnxGraph(file: string, options: ImportOptions): { graph: 
 /** `kit import`: convert, then write the float graph folder (graph.json + graph.bin) that `kit quantize` reads. */
 export async function importOnnx(file: string, out: string, options: ImportOptions): Promise<{ graph: Graph; meta: ImportedMeta }> {
   const result = importOnnxGraph(file, options);
-  await saveGraph(out, result.graph, { source: await describeFiles([file]), meta: { ...result.meta } });
+  const source = await describeFiles([file]);
+  await replaceFolder(out, { stage: 'import' }, (tmp) => saveGraph(tmp, result.graph, { source, meta: { ...result.meta } }));
   return result;
 }

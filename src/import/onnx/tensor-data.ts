@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, normalize } from 'node:path';
 import { KitError } from '../../errors.js';
 import { onnx, toNumber, type IntLike, type TensorProto } from './read-model.js';
 
@@ -19,13 +21,33 @@ function fromRaw(raw: Uint8Array, size: number, get: (v: DataView, offset: numbe
   return out;
 }
 
-/** Decode a TensorProto; refuses external data, unsupported element types, and NaN or infinite values. */
-export function decodeTensor(t: TensorProto, where: string): Constant {
+/**
+ * The bytes of a tensor saved with external data (onnx.save(..., save_as_external_data=True), or
+ * torch.onnx.export of a model over 2 GB): `location` relative to the model's folder, `offset`, `length`.
+ */
+function externalBytes(t: TensorProto, where: string, baseDir: string | undefined): Uint8Array {
+  const entry = (key: string) => t.externalData?.find((e) => e.key === key)?.value ?? undefined;
+  const location = entry('location');
+  const fail = (why: string, hint: string) => new KitError('onnx-external-data', 'model', `${where}: tensor '${t.name}' ${why}`, hint);
+  if (!location || baseDir === undefined) throw fail('is stored in an external data file the model does not name', 'export the model in one file (without save_as_external_data)');
+  if (isAbsolute(location) || normalize(location).startsWith('..')) throw fail(`names external data outside the model's folder ('${location}')`, 'keep the data file beside the .onnx file');
+  const file = join(baseDir, location);
+  if (!existsSync(file)) throw fail(`is stored in '${location}', which is missing beside the model`, `copy ${location} next to the .onnx file, or export the model in one file`);
+  const bytes = readFileSync(file);
+  const offset = Number(entry('offset') ?? 0);
+  const length = entry('length') !== undefined ? Number(entry('length')) : bytes.length - offset;
+  if (offset + length > bytes.length) throw fail(`reads bytes ${offset}..${offset + length} of '${location}', which has ${bytes.length}`, 'the data file is truncated or from another export: export again');
+  return bytes.subarray(offset, offset + length);
+}
+
+/**
+ * Decode a TensorProto (its bytes inline, or in an external data file beside the model in `baseDir`);
+ * refuses unsupported element types and NaN or infinite values.
+ */
+export function decodeTensor(t: TensorProto, where: string, baseDir?: string): Constant {
   const dims = (t.dims ?? []).map((d) => toNumber(d as IntLike));
-  if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL || (t.externalData?.length ?? 0) > 0) {
-    throw new KitError('onnx-external-data', 'model', `${where}: tensor '${t.name}' is stored in an external data file`, 'export the model in one file (under 2 GB, without save_as_external_data)');
-  }
-  const raw = t.rawData && t.rawData.length > 0 ? t.rawData : undefined;
+  const external = t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL || (t.externalData?.length ?? 0) > 0;
+  const raw = external ? externalBytes(t, where, baseDir) : t.rawData && t.rawData.length > 0 ? t.rawData : undefined;
   let values: number[];
   let integer = false;
   switch (t.dataType) {

@@ -55,4 +55,6 @@ export interface TflModel {
   subgraphs: TflSubgraph[];
   /** Buffer contents; buffers[0] is empty. */
   buffers: Uint8Array[];
+  /** Model.metadata: named buffers (index into `buffers`), e.g. TFLITE_METADATA. */
+  metadata?: { name: string; buffer: number }[];
 }

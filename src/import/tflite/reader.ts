@@ -12,7 +12,16 @@ import type { OptionValue, TflModel, TflOperator, TflQuantization, TflSubgraph, 
 import {
   BUFFER,
   FILE_IDENTIFIER,
+  METADATA,
+  METADATA_FILE_IDENTIFIER,
   MODEL,
+  MODEL_METADATA,
+  NORMALIZATION_OPTIONS,
+  NORMALIZATION_OPTIONS_TYPE,
+  PROCESS_UNIT,
+  SUBGRAPH_METADATA,
+  TENSOR_METADATA,
+  TFLITE_METADATA_NAME,
   OPERATOR,
   OPERATOR_CODE,
   OPTIONS,
@@ -180,12 +189,43 @@ function readModel(bb: ByteBuffer): TflModel {
     return t.bytes(BUFFER.data.slot) ?? new Uint8Array(0);
   });
   const subgraphs = root.tables(MODEL.subgraphs.slot, 'subgraph').map((t) => readSubgraph(t, codes));
+  const metadata = root.tables(MODEL.metadata.slot, 'metadata').map((t) => ({ name: t.string(METADATA.name.slot) ?? '', buffer: t.scalar(METADATA.buffer) }));
   return {
     version: root.scalar(MODEL.version),
     description: root.string(MODEL.description.slot) ?? '',
     subgraphs,
     buffers,
+    ...(metadata.length ? { metadata } : {}),
   };
+}
+
+/**
+ * The input normalization a model's TFLite metadata gives (NormalizationOptions of the first
+ * input's process units: x = (pixel - mean) / std on raw values), or undefined when it has none.
+ * Metadata that is present but unreadable is an error naming the file, like any corrupt part.
+ */
+export function readInputNormalization(model: TflModel, file: string): { mean: number[]; std: number[] } | undefined {
+  const entry = model.metadata?.find((m) => m.name === TFLITE_METADATA_NAME);
+  const bytes = entry && model.buffers[entry.buffer];
+  if (!bytes || bytes.length < 8) return undefined;
+  const bb = new ByteBuffer(bytes);
+  if (bb.getBufferIdentifier() !== METADATA_FILE_IDENTIFIER) return undefined;
+  try {
+    check(bb, 0, 4, 'metadata root offset');
+    const root = new Table(bb, bb.readUint32(0), 'metadata');
+    const input = root.tables(MODEL_METADATA.subgraphMetadata.slot, 'subgraph metadata')[0]?.tables(SUBGRAPH_METADATA.inputTensorMetadata.slot, 'input metadata')[0];
+    for (const unit of input?.tables(TENSOR_METADATA.processUnits.slot, 'process unit') ?? []) {
+      if (unit.scalar(PROCESS_UNIT.optionsType) !== NORMALIZATION_OPTIONS_TYPE) continue;
+      const options = unit.table(PROCESS_UNIT.options.slot, 'normalization options');
+      const mean = options?.floats(NORMALIZATION_OPTIONS.mean.slot);
+      const std = options?.floats(NORMALIZATION_OPTIONS.std.slot);
+      if (mean?.length && std?.length) return { mean, std };
+    }
+    return undefined;
+  } catch (e) {
+    if (e instanceof Corrupt) throw new KitError('tflite-corrupt', 'import', `${file}: its TFLite metadata is truncated or corrupt: ${e.message}`, 'convert the model again, or strip its metadata');
+    throw e;
+  }
 }
 
 function readSubgraph(t: Table, codes: { builtin: number; customCode?: string; version: number }[]): TflSubgraph {

@@ -147,7 +147,29 @@ export const MODEL = {
   subgraphs: { slot: 2 },
   description: { slot: 3 },
   buffers: { slot: 4 },
+  metadata: { slot: 6 },
 } as const;
+
+/** table Metadata: a named buffer, e.g. "TFLITE_METADATA" (the model's description, below). */
+export const METADATA = {
+  name: { slot: 0 },
+  buffer: { slot: 1, type: 'uint' },
+} as const;
+
+/**
+ * The TFLite Metadata schema (tensorflow/lite/experimental/support/metadata/metadata_schema.fbs,
+ * file identifier "M001"), stored in the buffer that Model.metadata names "TFLITE_METADATA": kit
+ * reads the input's NormalizationOptions, x = (pixel - mean[c]) / std[c] on raw pixel values.
+ */
+export const TFLITE_METADATA_NAME = 'TFLITE_METADATA';
+export const METADATA_FILE_IDENTIFIER = 'M001';
+export const MODEL_METADATA = { subgraphMetadata: { slot: 3 } } as const;
+export const SUBGRAPH_METADATA = { inputTensorMetadata: { slot: 2 } } as const;
+export const TENSOR_METADATA = { processUnits: { slot: 4 } } as const;
+export const PROCESS_UNIT = { optionsType: { slot: 0, type: 'ubyte' }, options: { slot: 1 } } as const;
+/** union ProcessUnitOptions: NormalizationOptions is member 1. */
+export const NORMALIZATION_OPTIONS_TYPE = 1;
+export const NORMALIZATION_OPTIONS = { mean: { slot: 0 }, std: { slot: 1 } } as const;
 
 /**
  * union BuiltinOptions: the member's index (its position in the union, NONE = 0) and the layout of

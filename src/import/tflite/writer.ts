@@ -8,6 +8,7 @@ import type { OptionValue, TflModel, TflOperator, TflSubgraph, TflTensor } from 
 import {
   BUFFER,
   FILE_IDENTIFIER,
+  METADATA,
   MODEL,
   OPERATOR,
   OPERATOR_CODE,
@@ -55,12 +56,25 @@ export function writeTflite(model: TflModel): Uint8Array {
   const codesVec = tableVector(b, codeOffsets);
   const subgraphsVec = tableVector(b, subgraphs);
   const buffersVec = tableVector(b, bufferOffsets);
+  const metadataVec = model.metadata?.length
+    ? tableVector(
+        b,
+        model.metadata.map((m) => {
+          const name = b.createString(m.name);
+          b.startObject(2);
+          b.addFieldOffset(METADATA.name.slot, name, 0);
+          b.addFieldInt32(METADATA.buffer.slot, m.buffer, 0);
+          return b.endObject();
+        }),
+      )
+    : 0;
   b.startObject(8);
   b.addFieldInt32(MODEL.version.slot, model.version, 0);
   b.addFieldOffset(MODEL.operatorCodes.slot, codesVec, 0);
   b.addFieldOffset(MODEL.subgraphs.slot, subgraphsVec, 0);
   b.addFieldOffset(MODEL.description.slot, description, 0);
   b.addFieldOffset(MODEL.buffers.slot, buffersVec, 0);
+  if (metadataVec) b.addFieldOffset(MODEL.metadata.slot, metadataVec, 0);
   b.finish(b.endObject(), FILE_IDENTIFIER);
   return b.asUint8Array().slice();
 }

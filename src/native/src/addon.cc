@@ -3,10 +3,16 @@
 // Float32Arrays owned by tfjs-backend-cpu's storage and freed by V8's GC.
 #include <node_api.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+#include "adam.h"
 #include "batchnorm.h"
 #include "conv.h"
 #include "elementwise.h"
 #include "gemm.h"
+#include "int_conv.h"
 #include "matmul.h"
 #include "napi_args.h"
 #include "pool2d.h"
@@ -305,8 +311,72 @@ napi_value BatchNormTrainGrad(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// adamStep(w, m, v, g, [beta1, 1-beta1, beta2, 1-beta2, 1-beta1^t, 1-beta2^t, epsilon, -lr])
+napi_value AdamStep(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t n = a.f32_length(0);
+  float* w = a.f32(0, n);
+  float* m = a.f32(1, n);
+  float* v = a.f32(2, n);
+  const float* g = a.f32(3, n);
+  const float* k = a.f32(4, 8);
+  if (a.ok() && n > 0) adam_step((long)n, w, m, v, g, AdamConsts{k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7]});
+  return undefined(env);
+}
+
+IntConvShape int_conv_shape(Args& a, size_t i) {
+  const int32_t* p = a.i32(i, 5);
+  IntConvShape s{0, 0, 0, 0, 0};
+  if (!a.ok()) return s;
+  s = IntConvShape{p[0], p[1], p[2], p[3], p[4]};
+  if (s.pixels < 0 || s.channels < 1 || s.kh < 1 || s.run < 1 || s.row_stride < s.run) a.fail("bad integer conv shape");
+  return s;
+}
+
+// intConvPack(w, packed, [pixels, channels, kh, run, rowStride])
+napi_value IntConvPack(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  IntConvShape s = int_conv_shape(a, 2);
+  const int16_t* w = a.i16(0, (size_t)s.channels * s.kh * s.run);
+  int16_t* packed = a.i16(1, (size_t)int_conv_packed_size(s));
+  if (a.ok()) int_conv_pack(s, w, packed);
+  return undefined(env);
+}
+
+// intConvSums(x, origins, packed, sums, [pixels, channels, kh, run, rowStride]). Runs on the calling
+// thread, not the pool: evaluation calls it from several worker threads at once.
+napi_value IntConvSums(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  IntConvShape s = int_conv_shape(a, 4);
+  const int32_t* origins = a.i32(1, (size_t)s.pixels);
+  const int16_t* packed = a.i16(2, (size_t)int_conv_packed_size(s));
+  int32_t* sums = a.i32_out(3, (size_t)s.pixels * s.channels);
+  const size_t x_len = a.i16_length(0);
+  int16_t* x = a.i16(0, 1);
+  if (a.ok()) {
+    // Every field (kh runs from its origin, each read in pairs) must lie inside x.
+    const long reach = (long)(s.kh - 1) * s.row_stride + (s.run + 1) / 2 * 2;
+    for (int p = 0; p < s.pixels && a.ok(); p++)
+      if (origins[p] < 0 || origins[p] + reach > (long)x_len) a.fail("a receptive field lies outside the input");
+  }
+  if (a.ok()) int_conv_sums(s, x, origins, packed, sums);
+  return undefined(env);
+}
+
+// Every tfjs tensor is a fresh calloc'd buffer. glibc serves large ones with mmap and unmaps them
+// when freed, so each new activation costs a page fault per 4 KB (measured: half of a Relu's
+// time on a shared VM). Keeping freed memory in the heap for reuse trades a higher resident size
+// for that. Only allocation policy changes, never a value.
+void keep_freed_memory() {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's maximum: buffers up to 32 MB come from the heap
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);   // and the heap is not trimmed below 1 GB of free space
+#endif
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   g_blas = blas_init();
+  keep_freed_memory();
   const napi_property_descriptor fns[] = {
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -326,6 +396,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"moments", nullptr, Moments, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"momentsGrad", nullptr, MomentsGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormTrainGrad", nullptr, BatchNormTrainGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamStep", nullptr, AdamStep, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"intConvPack", nullptr, IntConvPack, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"intConvSums", nullptr, IntConvSums, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(fns) / sizeof(fns[0]), fns);
   return exports;

@@ -49,6 +49,27 @@ class Args {
     return static_cast<const int32_t*>(data);
   }
 
+  // An Int16Array of at least `min_len` elements (the integer convolution's values and weights).
+  int16_t* i16(size_t i, size_t min_len) {
+    if (!ok_) return nullptr;
+    void* data = nullptr;
+    size_t len = 0;
+    if (!typed(i, napi_int16_array, &data, &len)) return nullptr;
+    if (len < min_len) return fail_range(i, len, min_len), nullptr;
+    return static_cast<int16_t*>(data);
+  }
+
+  // Length of an Int16Array argument.
+  size_t i16_length(size_t i) {
+    if (!ok_) return 0;
+    void* data;
+    size_t len = 0;
+    return typed(i, napi_int16_array, &data, &len) ? len : 0;
+  }
+
+  // A writable Int32Array of at least `min_len` integers.
+  int32_t* i32_out(size_t i, size_t min_len) { return const_cast<int32_t*>(i32(i, min_len)); }
+
   double num(size_t i) {
     double v = 0;
     if (ok_ && (i >= argc_ || napi_get_value_double(env_, argv_[i], &v) != napi_ok)) fail("expected a number");
@@ -80,7 +101,9 @@ class Args {
     napi_typedarray_type type;
     if (!is_typed ||
         napi_get_typedarray_info(env_, argv_[i], &type, len, data, nullptr, nullptr) != napi_ok || type != want) {
-      fail(want == napi_float32_array ? "expected a Float32Array" : "expected an Int32Array");
+      fail(want == napi_float32_array ? "expected a Float32Array"
+           : want == napi_int16_array ? "expected an Int16Array"
+                                      : "expected an Int32Array");
       return false;
     }
     return true;

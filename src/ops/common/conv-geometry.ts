@@ -23,18 +23,22 @@ export function denseGeometry(inputs: number): ConvGeometry {
  * contiguous values and the multiply loops never test for borders. With zero points subtracted on
  * the way in, a 0 border is exactly TFLite's padding with the input zero point.
  */
-export class PaddedInput {
-  readonly data: Float64Array;
+export class PaddedInput<T extends Float64Array | Int16Array = Float64Array> {
+  readonly data: T;
   readonly rowStride: number;
   /** Offset of the first value of each output pixel's receptive field. */
   readonly origins: Int32Array;
   private readonly width: number;
 
-  constructor(readonly g: ConvGeometry) {
+  /**
+   * `alloc` makes the buffer: Float64Array for the JS loops (default), Int16Array for the native
+   * kernel, which also wants `slack` readable values past the end (it reads values in pairs).
+   */
+  constructor(readonly g: ConvGeometry, alloc: (length: number) => T = (n) => new Float64Array(n) as T, slack = 0) {
     const height = Math.max(g.padTop + g.inH, (g.outH - 1) * g.strideH + g.kH);
     this.width = Math.max(g.padLeft + g.inW, (g.outW - 1) * g.strideW + g.kW);
     this.rowStride = this.width * g.inC;
-    this.data = new Float64Array(height * this.rowStride);
+    this.data = alloc(height * this.rowStride + slack);
     this.origins = new Int32Array(g.outH * g.outW);
     for (let oy = 0; oy < g.outH; oy++) {
       for (let ox = 0; ox < g.outW; ox++) this.origins[oy * g.outW + ox] = oy * g.strideH * this.rowStride + ox * g.strideW * g.inC;

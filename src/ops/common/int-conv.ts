@@ -1,6 +1,7 @@
 import { roundingDivideByPOT, saturatingRoundingDoublingHighMul } from '../../quantize/fixed-point.js';
 import { PaddedInput, type ConvGeometry } from './conv-geometry.js';
 import { checkAccumulator } from './quantize-weights.js';
+import { nativeIntConv } from './native-int-conv.js';
 
 /**
  * The integer convolution shared by conv2d and dense (a 1x1 convolution of a 1x1 image). For each
@@ -36,6 +37,8 @@ export interface IntConvSpec {
   maxAbsInput: number;
   /** Use the plain loop even where the packed one is exact (tests compare the two). */
   plain?: boolean;
+  /** Use the JS loops even where the native addon is built (tests compare). */
+  portable?: boolean;
   /**
    * XNNPACK mode (analysis only): requantize as out = roundHalfEven(float32(acc) * floatScale[c])
    * + zero point, clamped, instead of the fixed-point multiplier.
@@ -46,7 +49,7 @@ export interface IntConvSpec {
 export interface IntConv {
   run(input: Int8Array | Uint8Array, out: Int8Array | Uint8Array): void;
   /** Which accumulation runs, for tests and benchmarks. */
-  readonly path: 'packed' | 'plain';
+  readonly path: 'native' | 'packed' | 'plain';
 }
 
 /**
@@ -72,12 +75,14 @@ export function prepareIntConv(spec: IntConvSpec): IntConv {
     const bound = Math.abs(spec.bias[c]) + sumAbs * spec.maxAbsInput;
     checkAccumulator(spec.node, bound, [spec.shift[c]]);
   }
-  const padded = new PaddedInput(spec.geometry);
-  const accumulate = packable ? packedAccumulate(spec, padded) : plainAccumulate(spec, padded);
+  // The native kernel is exact for any accumulator inside the proven bound, so it replaces both loops.
+  const native = spec.plain || spec.portable ? undefined : nativeIntConv(spec.geometry, channels, weights);
+  const padded: PaddedInput<Float64Array | Int16Array> = native?.padded ?? new PaddedInput(spec.geometry);
+  const accumulate = native ? native.accumulate : packable ? packedAccumulate(spec, padded as PaddedInput) : plainAccumulate(spec, padded as PaddedInput);
   const requant = requantizer(spec);
   const sums = new Int32Array(padded.origins.length * channels);
   return {
-    path: packable ? 'packed' : 'plain',
+    path: native ? 'native' : packable ? 'packed' : 'plain',
     run(input, out) {
       padded.fill(input, spec.inputZeroPoint);
       accumulate(sums);

@@ -5,6 +5,7 @@ import type { OpDef } from '../op.js';
 import { requantization, requantizeRun, xnnpackConvertMultiplier, xnnpackConvertRun } from '../common/requantize.js';
 import { tensorQuant } from '../common/view-quant.js';
 import { lowerQuantize } from './lower.js';
+import { elementwiseInPlace } from '../common/elementwise.js';
 
 /**
  * TFLite's QUANTIZE between two 8-bit tensors (a requantization, e.g. int8 to int8 with another
@@ -24,6 +25,7 @@ export const quantizeOp: OpDef<Record<string, never>, QuantizeIntParams> = {
   outputQuant: 'calibrated',
 
   inferShape: (ctx) => [...ctx.inputs[0]],
+  inPlaceInputs: elementwiseInPlace,
   macs: () => 0,
   float: () => ([x], out) => out.set(x as never),
 

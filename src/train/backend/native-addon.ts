@@ -44,6 +44,11 @@ export interface NativeAddon {
     channels: number,
     epsilon: number,
   ): void;
+  /** Adam's update in place; consts: see src/native/src/adam.h (all float32 values). */
+  /** Integer convolution of the reference interpreter (src/native/src/int_conv.h); shape [pixels, channels, kh, run, rowStride]. */
+  intConvPack(w: Int16Array, packed: Int16Array, shape: Int32Array): void;
+  intConvSums(x: Int16Array, origins: Int32Array, packed: Int16Array, sums: Int32Array, shape: Int32Array): void;
+  adamStep(w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, consts: Float32Array): void;
 }
 
 export type NativeLoad = { ok: true; addon: NativeAddon; threads: number } | { ok: false; reason: string };

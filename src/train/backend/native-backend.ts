@@ -1,5 +1,6 @@
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
+import { silenceCpuAdvert } from './quiet-cpu.js';
 import type { NativeAddon } from './native-addon.js';
 import { convKernels } from './native-conv-kernels.js';
 import { elementwiseKernels } from './native-elementwise-kernels.js';
@@ -9,10 +10,11 @@ import { installFusedBatchNorm } from './native-batchnorm.js';
 import type { NativeKernel, NativeKernelArgs } from './native-kernel-util.js';
 import { matmulKernels } from './native-matmul-kernels.js';
 import { miscKernels } from './native-misc-kernels.js';
+import { NATIVE_BACKEND } from './native-backend-name.js';
 import { poolKernels } from './native-pool-kernels.js';
 import { reduceKernels } from './native-reduce-kernels.js';
 
-export const NATIVE_BACKEND = 'native';
+export { NATIVE_BACKEND } from './native-backend-name.js';
 
 export function nativeKernels(addon: NativeAddon): NativeKernel[] {
   return [
@@ -39,8 +41,8 @@ export function registerNativeBackend(addon: NativeAddon): void {
   if (tf.findBackendFactory(NATIVE_BACKEND)) return;
   tf.registerBackend(NATIVE_BACKEND, () => {
     const backend = new MathBackendCPU();
-    // The cpu backend's first write prints an advert for tfjs-node; this is the fast path.
-    (backend as unknown as { firstUse: boolean }).firstUse = false;
+    // This is the fast path the cpu backend's advert asks for.
+    silenceCpuAdvert(backend);
     return backend;
   }, 0);
   tf.copyRegisteredKernels('cpu', NATIVE_BACKEND);

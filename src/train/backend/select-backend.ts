@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { silenceCpuAdvert } from './quiet-cpu.js';
 import { KitError } from '../../errors.js';
 import { loadNativeAddon } from './native-addon.js';
 import { registerWasmConvFilterGrad } from './wasm-conv-filter-grad.js';
@@ -57,6 +58,7 @@ async function useWasm(): Promise<SelectedBackend> {
 async function useCpu(): Promise<SelectedBackend> {
   await import('@tensorflow/tfjs-backend-cpu');
   await tf.setBackend('cpu');
+  silenceCpuAdvert(tf.backend());
   return { name: 'cpu', description: 'plain JavaScript (slow; for checking results only)' };
 }
 
