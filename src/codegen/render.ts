@@ -60,6 +60,7 @@ export function render(p: Prepared, templates: Templates): Map<string, string> {
       wType: spec.weights === 'int8' ? 'int8_t' : 'uint8_t',
       outType: spec.output === 'int8' ? 'int8_t' : 'uint8_t',
       wSuffix: spec.weights === 'int8' ? 's8' : 'u8',
+      extend: spec.weights === 'int8' ? 'kit_sxtb16' : 'kit_uxtb16',
       fast: spec.fast,
       sat: spec.output === 'int8' ? 'kit_ssat8' : 'kit_usat8',
       clampLo: spec.clampLo,

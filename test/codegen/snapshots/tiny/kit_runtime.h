@@ -587,11 +587,34 @@ KIT_INLINE void kit_matmul1_s8_s8_fast(const kit_conv_params_t *p, const int8_t 
     kit_conv_px1_s8_s8_fast(p, weights, &a, 1, depth4, sum_a, channels, out_a);
 }
 
+/* Two pixels: each weight word is loaded and widened once for both columns. */
 KIT_INLINE void kit_matmul2_s8_s8_fast(const kit_conv_params_t *p, const int8_t *weights, const int16_t *a, int32_t depth4,
                                      int32_t channels, int32_t sum_a, int32_t sum_b, int8_t *out_a, int8_t *out_b) {
     const int16_t *const b = a + depth4;
-    kit_conv_px1_s8_s8_fast(p, weights, &a, 1, depth4, sum_a, channels, out_a);
-    kit_conv_px1_s8_s8_fast(p, weights, &b, 1, depth4, sum_b, channels, out_b);
+    const int32_t zp = p->output_zero_point, lo = p->activation_min, hi = p->activation_max;
+    int32_t c, k;
+    for (c = 0; c < channels; c++) {
+        const int8_t *const w = weights + c * depth4;
+        const int32_t zw = p->weight_zero_point ? p->weight_zero_point[c] : 0;
+        int32_t acc_a = p->bias[c] - zw * sum_a, acc_b = p->bias[c] - zw * sum_b;
+        for (k = 0; k < depth4; k += 4) {
+#if KIT_USE_DSP
+            const uint32_t v = kit_load_u32(w + k);
+            const uint32_t w02 = kit_sxtb16(v), w13 = kit_sxtb16_ror8(v);
+            acc_a = kit_smlad(kit_load_u32(a + k + 2), w13, kit_smlad(kit_load_u32(a + k), w02, acc_a));
+            acc_b = kit_smlad(kit_load_u32(b + k + 2), w13, kit_smlad(kit_load_u32(b + k), w02, acc_b));
+#else
+            acc_a = kit_dot1_s8(w + k, a + k, 4, acc_a);
+            acc_b = kit_dot1_s8(w + k, b + k, 4, acc_b);
+#endif
+        }
+        {
+            const int32_t m = p->multiplier[c], sh = p->shift[c];
+            const int8_t oa = kit_out_s8_s8_fast(acc_a, m, sh, zp, lo, hi), ob = kit_out_s8_s8_fast(acc_b, m, sh, zp, lo, hi);
+            out_a[c] = oa;
+            out_b[c] = ob;
+        }
+    }
 }
 
 #endif
