@@ -587,33 +587,70 @@ KIT_INLINE void kit_matmul1_s8_s8_fast(const kit_conv_params_t *p, const int8_t 
     kit_conv_px1_s8_s8_fast(p, weights, &a, 1, depth4, sum_a, channels, out_a);
 }
 
-/* Two pixels: each weight word is loaded and widened once for both columns. */
+/* Two pixels, two channels at a time: each weight word is loaded and widened once for 4 sums. */
+KIT_INLINE void kit_mac_2x2_s8_s8_fast(const int8_t *w0, const int8_t *w1, const int16_t *a, const int16_t *b, int32_t *acc) {
+#if KIT_USE_DSP
+    const uint32_t v0 = kit_load_u32(w0), v1 = kit_load_u32(w1);
+    const uint32_t w0_02 = kit_sxtb16(v0), w0_13 = kit_sxtb16_ror8(v0);
+    const uint32_t w1_02 = kit_sxtb16(v1), w1_13 = kit_sxtb16_ror8(v1);
+    const uint32_t x02 = kit_load_u32(a), x13 = kit_load_u32(a + 2);
+    const uint32_t y02 = kit_load_u32(b), y13 = kit_load_u32(b + 2);
+    acc[0] = kit_smlad(x13, w0_13, kit_smlad(x02, w0_02, acc[0]));
+    acc[1] = kit_smlad(x13, w1_13, kit_smlad(x02, w1_02, acc[1]));
+    acc[2] = kit_smlad(y13, w0_13, kit_smlad(y02, w0_02, acc[2]));
+    acc[3] = kit_smlad(y13, w1_13, kit_smlad(y02, w1_02, acc[3]));
+#else
+    int32_t j;
+    for (j = 0; j < 4; j++) {
+        const int32_t x = a[j], y = b[j], u = w0[j], v = w1[j];
+        acc[0] += x * u, acc[1] += x * v, acc[2] += y * u, acc[3] += y * v;
+    }
+#endif
+}
+
 KIT_INLINE void kit_matmul2_s8_s8_fast(const kit_conv_params_t *p, const int8_t *weights, const int16_t *a, int32_t depth4,
                                      int32_t channels, int32_t sum_a, int32_t sum_b, int8_t *out_a, int8_t *out_b) {
     const int16_t *const b = a + depth4;
     const int32_t zp = p->output_zero_point, lo = p->activation_min, hi = p->activation_max;
-    int32_t c, k;
-    for (c = 0; c < channels; c++) {
-        const int8_t *const w = weights + c * depth4;
-        const int32_t zw = p->weight_zero_point ? p->weight_zero_point[c] : 0;
-        int32_t acc_a = p->bias[c] - zw * sum_a, acc_b = p->bias[c] - zw * sum_b;
-        for (k = 0; k < depth4; k += 4) {
-#if KIT_USE_DSP
-            const uint32_t v = kit_load_u32(w + k);
-            const uint32_t w02 = kit_sxtb16(v), w13 = kit_sxtb16_ror8(v);
-            acc_a = kit_smlad(kit_load_u32(a + k + 2), w13, kit_smlad(kit_load_u32(a + k), w02, acc_a));
-            acc_b = kit_smlad(kit_load_u32(b + k + 2), w13, kit_smlad(kit_load_u32(b + k), w02, acc_b));
-#else
-            acc_a = kit_dot1_s8(w + k, a + k, 4, acc_a);
-            acc_b = kit_dot1_s8(w + k, b + k, 4, acc_b);
-#endif
+    int32_t c = 0, k;
+    for (; c + 1 < channels; c += 2) {
+        const int8_t *const w0 = weights + c * depth4;
+        const int8_t *const w1 = w0 + depth4;
+        int32_t acc[4];
+        acc[0] = p->bias[c];
+        acc[1] = p->bias[c + 1];
+        acc[2] = acc[0];
+        acc[3] = acc[1];
+        if (p->weight_zero_point) {
+            acc[0] -= p->weight_zero_point[c] * sum_a;
+            acc[1] -= p->weight_zero_point[c + 1] * sum_a;
+            acc[2] -= p->weight_zero_point[c] * sum_b;
+            acc[3] -= p->weight_zero_point[c + 1] * sum_b;
         }
+        for (k = 0; k + 8 <= depth4; k += 8) {
+            kit_mac_2x2_s8_s8_fast(w0 + k, w1 + k, a + k, b + k, acc);
+            kit_mac_2x2_s8_s8_fast(w0 + k + 4, w1 + k + 4, a + k + 4, b + k + 4, acc);
+        }
+        if (k < depth4) kit_mac_2x2_s8_s8_fast(w0 + k, w1 + k, a + k, b + k, acc);
         {
-            const int32_t m = p->multiplier[c], sh = p->shift[c];
-            const int8_t oa = kit_out_s8_s8_fast(acc_a, m, sh, zp, lo, hi), ob = kit_out_s8_s8_fast(acc_b, m, sh, zp, lo, hi);
-            out_a[c] = oa;
-            out_b[c] = ob;
+            const int32_t m0 = p->multiplier[c], m1 = p->multiplier[c + 1], s0 = p->shift[c], s1 = p->shift[c + 1];
+            const int8_t o0 = kit_out_s8_s8_fast(acc[0], m0, s0, zp, lo, hi), o1 = kit_out_s8_s8_fast(acc[1], m1, s1, zp, lo, hi);
+            const int8_t o2 = kit_out_s8_s8_fast(acc[2], m0, s0, zp, lo, hi), o3 = kit_out_s8_s8_fast(acc[3], m1, s1, zp, lo, hi);
+            out_a[c] = o0;
+            out_a[c + 1] = o1;
+            out_b[c] = o2;
+            out_b[c + 1] = o3;
         }
+    }
+    if (c < channels) { /* odd channel count: the last channel alone */
+        const int8_t *const w0 = weights + c * depth4;
+        const int32_t zw = p->weight_zero_point ? p->weight_zero_point[c] : 0;
+        const int32_t acc_a = kit_dot1_s8(w0, a, depth4, p->bias[c] - zw * sum_a);
+        const int32_t acc_b = kit_dot1_s8(w0, b, depth4, p->bias[c] - zw * sum_b);
+        const int32_t m0 = p->multiplier[c], s0 = p->shift[c];
+        const int8_t oa = kit_out_s8_s8_fast(acc_a, m0, s0, zp, lo, hi), ob = kit_out_s8_s8_fast(acc_b, m0, s0, zp, lo, hi);
+        out_a[c] = oa;
+        out_b[c] = ob;
     }
 }
 
