@@ -34,14 +34,17 @@ function denseGeometry(ctx: LowerContext): Geometry {
   return { inH: 1, inW: 1, inC, kH: 1, kW: 1, strideH: 1, strideW: 1, padTop: 0, padLeft: 0, outH: 1, outW: 1, outC };
 }
 
-export const lowerConv2d = (ctx: LowerContext<Conv2dAttrs>) => lowerConvLike(ctx, 'conv2d', convGeometry(ctx), ctx.attrs.padding);
-export const lowerDense = (ctx: LowerContext) => lowerConvLike(ctx, 'dense', denseGeometry(ctx), 'valid');
+/** `im2col`: weight rows [out][depth rounded up to 4], for kernels that build im2col columns (conv2d_add). */
+export const lowerConv2d = (ctx: LowerContext<Conv2dAttrs>, options: { im2col?: boolean } = {}) =>
+  lowerConvLike(ctx, 'conv2d', convGeometry(ctx), ctx.attrs.padding, options.im2col ?? false);
+export const lowerDense = (ctx: LowerContext) => lowerConvLike(ctx, 'dense', denseGeometry(ctx), 'valid', true);
 
 function lowerConvLike(
   ctx: LowerContext<{ activation: Activation }, ConvDenseIntParams>,
   kind: 'conv2d' | 'dense',
   g: Geometry,
   padding: string,
+  im2col: boolean,
 ): LoweredLayer {
   const name = ctx.node.name;
   const [x] = ctx.inputs;
@@ -57,7 +60,7 @@ function lowerConvLike(
   const depth = g.kH * g.kW * g.inC;
   const depth4 = round4(depth);
   const raw = w.data as Int8Array | Uint8Array;
-  const layout = weightLayout(kind, g);
+  const layout = weightLayout(im2col, g);
   const padded = padRows(raw, layout, g, wType);
   const wzp = Array.from({ length: g.outC }, (_, c) => (w.quant!.zeroPoint.length === 1 ? w.quant!.zeroPoint[0] : w.quant!.zeroPoint[c]));
   const hasWzp = wzp.some((z) => z !== 0);
@@ -70,7 +73,7 @@ function lowerConvLike(
       name: `${id}_weights`,
       ctype: ctypeOf(wType),
       data: padded,
-      comment: `${kind === 'conv2d' ? `OHWI [${g.outC}][${g.kH}][${g.kW}][${layout.cp}]` : `[${g.outC}][${layout.rowLength}]`}${layout.rowLength > depth ? (kind === 'conv2d' ? `, channels padded ${g.inC} -> ${layout.cp} with zeros` : `, rows padded ${depth} -> ${layout.rowLength}`) : ''}; ${describeWeightQuant(w)}`,
+      comment: `${kind === 'conv2d' ? `OHWI [${g.outC}][${g.kH}][${g.kW}][${im2col ? g.inC : layout.cp}]` : `[${g.outC}][${g.inC}]`}${layout.rowLength > depth ? (im2col ? `, rows padded ${depth} -> ${layout.rowLength}` : `, channels padded ${g.inC} -> ${layout.cp} with zeros`) : ''}; ${describeWeightQuant(w)}`,
       kind: 'weights',
       align: 4,
     },
@@ -168,25 +171,27 @@ function lowerConvLike(
  * channels of the row buffers are 0 too). dense: each row zero-padded to a multiple of 4.
  */
 interface WeightLayout {
-  /** Taps per row (K_H * K_W; 1 for dense), each of cp values of which the first inC are weights. */
+  /** Taps per row (K_H * K_W; 1 for im2col rows), each of tapValues weights padded to cp values. */
   taps: number;
+  tapValues: number;
   cp: number;
   rowLength: number;
 }
 
-function weightLayout(kind: 'conv2d' | 'dense', g: Geometry): WeightLayout {
-  if (kind === 'dense') return { taps: 1, cp: g.inC, rowLength: round4(g.inC) };
+function weightLayout(im2col: boolean, g: Geometry): WeightLayout {
+  const depth = g.kH * g.kW * g.inC;
+  if (im2col) return { taps: 1, tapValues: depth, cp: depth, rowLength: round4(depth) };
   const cp = round4(g.inC);
-  return { taps: g.kH * g.kW, cp, rowLength: g.kH * g.kW * cp };
+  return { taps: g.kH * g.kW, tapValues: g.inC, cp, rowLength: g.kH * g.kW * cp };
 }
 
 function padRows(raw: Int8Array | Uint8Array, layout: WeightLayout, g: Geometry, wType: string): Int8Array | Uint8Array {
   const out = wType === 'int8' ? new Int8Array(g.outC * layout.rowLength) : new Uint8Array(g.outC * layout.rowLength);
-  const { taps } = layout;
+  const { taps, tapValues } = layout;
   for (let c = 0; c < g.outC; c++) {
     for (let t = 0; t < taps; t++) {
-      const src = (c * taps + t) * g.inC;
-      out.set(raw.subarray(src, src + g.inC), c * layout.rowLength + t * layout.cp);
+      const src = (c * taps + t) * tapValues;
+      out.set(raw.subarray(src, src + tapValues), c * layout.rowLength + t * layout.cp);
     }
   }
   return out;

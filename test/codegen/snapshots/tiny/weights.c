@@ -87,7 +87,7 @@ const kit_clamp_params_t kit_global_avg_pool2 = {
 
 /* ==== 3 dense3: dense 2 -> 3 ==== */
 
-/* [3][4], rows padded 2 -> 4; int8 per channel, zero point 0 */
+/* [3][2], rows padded 2 -> 4; int8 per channel, zero point 0 */
 static const int8_t kit_dense3_weights[12] KIT_ALIGNED(4) = {
     -128, 127, 0, 0, -128, 127, 0, 0, -128, 127, 0, 0,
 };
