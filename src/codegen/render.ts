@@ -52,23 +52,33 @@ export function render(p: Prepared, templates: Templates): Map<string, string> {
     ctype: s === 's8' ? 'int8_t' : 'uint8_t',
     extendAdd: s === 's8' ? 'kit_sxtab16' : 'kit_uxtab16',
   }));
-  const specs = new Map(convCtx.map((c) => [c.matmul as string, c.matmulSpec as { weights: string; output: string; fast: boolean }]));
+  const specs = new Map(convCtx.map((c) => [c.matmul as string, c.matmulSpec as { weights: string; output: string; fast: boolean; clampLo: boolean; clampHi: boolean }]));
   const matmul = [...specs.keys()].sort().map((suffix) => {
     const spec = specs.get(suffix)!;
     return {
       suffix,
       wType: spec.weights === 'int8' ? 'int8_t' : 'uint8_t',
       outType: spec.output === 'int8' ? 'int8_t' : 'uint8_t',
+      wSuffix: spec.weights === 'int8' ? 's8' : 'u8',
       extend: spec.weights === 'int8' ? 'kit_sxtb16' : 'kit_uxtb16',
       fast: spec.fast,
+      sat: spec.output === 'int8' ? 'kit_ssat8' : 'kit_usat8',
+      clampLo: spec.clampLo,
+      clampHi: spec.clampHi,
       requant: spec.fast ? 'fast' : 'general',
     };
   });
+  const dot = [...new Set([...specs.values()].map((spec) => spec.weights))].sort().map((w) => ({
+    suffix: w === 'int8' ? 's8' : 'u8',
+    wType: w === 'int8' ? 'int8_t' : 'uint8_t',
+    extend: w === 'int8' ? 'kit_sxtb16' : 'kit_uxtb16',
+  }));
   files.set('kit_runtime.h', templates.render('runtime.h.hbs', {
     banner: head('kit_runtime.h', FILE_ROLES['kit_runtime.h']),
     scratchBytes: Math.max(4, p.plan.scratchTotal),
     widen,
     anyScalarWiden: convCtx.some((c) => !c.simdWiden),
+    dot,
     matmul,
   }));
 

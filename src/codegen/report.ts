@@ -16,7 +16,7 @@ export function renderCodegenReport(p: Prepared, sizes: SizeReport, outDir: stri
   lines.push(`memory plan: ${first.replace(/^arena ([\d,]+ B)/, `arena $1 (${kib(plan.arenaBytes)})`)}`);
   for (const l of more) lines.push(`  ${l}`);
   const busiest = plan.liveBytes.indexOf(Math.max(...plan.liveBytes));
-  lines.push(`  the in-place bound is set at layer ${busiest} ${p.layers[busiest].node.name}; scratch ${thousands(plan.scratchTotal)} B more (im2col columns, fused blocks' pixels; shared)`);
+  lines.push(`  the in-place bound is set at layer ${busiest} ${p.layers[busiest].node.name}; scratch ${thousands(plan.scratchTotal)} B more (conv row buffers, dense columns, fused blocks' pixels; shared)`);
   lines.push('');
   const rows = sizes.layers.map((l) => [
     String(l.index),

@@ -29,6 +29,10 @@ export function lowerAdd(ctx: LowerContext<{ activation: Activation }, AddIntPar
   checkInt32(name, 'the sum of the rescaled inputs', bound, Math.max(0, p.outputShift));
   const count = ctx.output.shape.reduce((n, d) => n * d, 1);
   const fast = bound < 2 ** 30 && p.outputShift <= -1;
+  // The sum is saturated to the output type (one SSAT/USAT); the activation's clamp costs compares
+  // only where it is narrower than the type.
+  const clampLo = p.activationMin > qmin;
+  const clampHi = p.activationMax < qmax;
   const id = ctx.id;
   const sfx = suffixOf(outType);
   return {
@@ -37,10 +41,10 @@ export function lowerAdd(ctx: LowerContext<{ activation: Activation }, AddIntPar
     id,
     kernel: {
       template: 'add',
-      key: JSON.stringify(['add', count, outType, fast]),
+      key: JSON.stringify(['add', count, outType, fast, clampLo, clampHi]),
       baseName: `kit_add_${count}_${sfx}`,
       signature: `const kit_add_params_t *p, const ${ctypeOf(aType)} *input1, const ${ctypeOf(bType)} *input2, ${ctypeOf(outType)} *output`,
-      ctx: { count, outType: ctypeOf(outType), signed1: aType === 'int8', signed2: bType === 'int8', fast },
+      ctx: { count, outType: ctypeOf(outType), signed1: aType === 'int8', signed2: bType === 'int8', fast, clampLo, clampHi, sat: outType === 'int8' ? 'kit_ssat8' : 'kit_usat8' },
       describe: `add of ${count} values`,
     },
     params: {

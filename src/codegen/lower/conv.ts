@@ -34,14 +34,17 @@ function denseGeometry(ctx: LowerContext): Geometry {
   return { inH: 1, inW: 1, inC, kH: 1, kW: 1, strideH: 1, strideW: 1, padTop: 0, padLeft: 0, outH: 1, outW: 1, outC };
 }
 
-export const lowerConv2d = (ctx: LowerContext<Conv2dAttrs>) => lowerConvLike(ctx, 'conv2d', convGeometry(ctx), ctx.attrs.padding);
-export const lowerDense = (ctx: LowerContext) => lowerConvLike(ctx, 'dense', denseGeometry(ctx), 'valid');
+/** `im2col`: weight rows [out][depth rounded up to 4], for kernels that build im2col columns (conv2d_add). */
+export const lowerConv2d = (ctx: LowerContext<Conv2dAttrs>, options: { im2col?: boolean } = {}) =>
+  lowerConvLike(ctx, 'conv2d', convGeometry(ctx), ctx.attrs.padding, options.im2col ?? false);
+export const lowerDense = (ctx: LowerContext) => lowerConvLike(ctx, 'dense', denseGeometry(ctx), 'valid', true);
 
 function lowerConvLike(
   ctx: LowerContext<{ activation: Activation }, ConvDenseIntParams>,
   kind: 'conv2d' | 'dense',
   g: Geometry,
   padding: string,
+  im2col: boolean,
 ): LoweredLayer {
   const name = ctx.node.name;
   const [x] = ctx.inputs;
@@ -57,8 +60,8 @@ function lowerConvLike(
   const depth = g.kH * g.kW * g.inC;
   const depth4 = round4(depth);
   const raw = w.data as Int8Array | Uint8Array;
-  const padded = wType === 'int8' ? new Int8Array(g.outC * depth4) : new Uint8Array(g.outC * depth4);
-  for (let c = 0; c < g.outC; c++) padded.set(raw.subarray(c * depth, (c + 1) * depth), c * depth4);
+  const layout = weightLayout(im2col, g);
+  const padded = padRows(raw, layout, g, wType);
   const wzp = Array.from({ length: g.outC }, (_, c) => (w.quant!.zeroPoint.length === 1 ? w.quant!.zeroPoint[0] : w.quant!.zeroPoint[c]));
   const hasWzp = wzp.some((z) => z !== 0);
   const bias = b.data as Int32Array;
@@ -70,7 +73,7 @@ function lowerConvLike(
       name: `${id}_weights`,
       ctype: ctypeOf(wType),
       data: padded,
-      comment: `${kind === 'conv2d' ? `OHWI [${g.outC}][${g.kH}][${g.kW}][${g.inC}]` : `[${g.outC}][${g.inC}]`}${depth4 > depth ? `, rows padded ${depth} -> ${depth4}` : ''}; ${describeWeightQuant(w)}`,
+      comment: `${kind === 'conv2d' ? `OHWI [${g.outC}][${g.kH}][${g.kW}][${im2col ? g.inC : layout.cp}]` : `[${g.outC}][${g.inC}]`}${layout.rowLength > depth ? (im2col ? `, rows padded ${depth} -> ${layout.rowLength}` : `, channels padded ${g.inC} -> ${layout.cp} with zeros`) : ''}; ${describeWeightQuant(w)}`,
       kind: 'weights',
       align: 4,
     },
@@ -82,9 +85,15 @@ function lowerConvLike(
 
   const sfx = typeSuffix(inType, wType, outType);
   const signature = `const kit_conv_params_t *p, const ${ctypeOf(inType)} *input, ${ctypeOf(outType)} *output`;
-  // The cheaper exact requantization (kit_requantize_fast) needs |acc| < 2^30 and no left shift.
-  const fast = bound < 2 ** 30 && shift.every((v) => v <= -1);
-  const matmul = `${suffixOf(wType)}_${suffixOf(outType)}${fast ? '_fast' : ''}`;
+  // The cheaper exact requantization (kit_out_* fast path, kit_requantize_fast) needs |acc| < 2^30 and
+  // right shifts only, of at most 20 so that the output zero point folds into the rounding offset.
+  const fast = bound < 2 ** 30 && shift.every((v) => v <= -1 && v >= -20);
+  // The output is saturated to its type for free (SSAT/USAT); the activation's clamp costs compares
+  // only where it is narrower than the type.
+  const range = dtypeRange(outType);
+  const clampLo = activationMin > range.qmin;
+  const clampHi = activationMax < range.qmax;
+  const matmul = `${suffixOf(wType)}_${suffixOf(outType)}${fast ? '_fast' : ''}${clampLo ? '_lo' : ''}${clampHi ? '_hi' : ''}`;
   const common = {
     inSuffix: suffixOf(inType),
     wType: ctypeOf(wType),
@@ -95,21 +104,21 @@ function lowerConvLike(
     simdWiden: g.inC % 4 === 0,
     weightZeroPoint: hasWzp,
     matmul,
-    matmulSpec: { weights: wType, output: outType, fast },
+    matmulSpec: { weights: wType, output: outType, fast, clampLo, clampHi },
   };
   const kernel =
     kind === 'conv2d'
       ? {
           template: 'conv2d',
-          key: JSON.stringify(['conv2d', g, inType, wType, outType, hasWzp, fast]),
+          key: JSON.stringify(['conv2d', g, inType, wType, outType, hasWzp, matmul]),
           baseName: `kit_conv2d_${g.kH}x${g.kW}s${g.strideH}${g.strideW !== g.strideH ? `x${g.strideW}` : ''}_${g.inH}x${g.inW}x${g.inC}_${g.outC}${hasWzp ? '_zw' : ''}_${sfx}`,
           signature,
-          ctx: { ...g, ...common, oddPixels: (g.outH * g.outW) % 2 === 1 },
+          ctx: { ...g, ...common, ...rowBuffer(g, layout.cp) },
           describe: `conv2d ${g.kH}x${g.kW} stride ${g.strideH}x${g.strideW}, ${g.inH}x${g.inW}x${g.inC} -> ${g.outH}x${g.outW}x${g.outC}, padding top ${g.padTop} left ${g.padLeft}`,
         }
       : {
           template: 'fully_connected',
-          key: JSON.stringify(['dense', g.inC, g.outC, inType, wType, outType, hasWzp, fast]),
+          key: JSON.stringify(['dense', g.inC, g.outC, inType, wType, outType, hasWzp, matmul]),
           baseName: `kit_fc_${g.inC}_${g.outC}${hasWzp ? '_zw' : ''}_${sfx}`,
           signature,
           ctx: { ...common, outC: g.outC },
@@ -144,15 +153,60 @@ function lowerConvLike(
     arrays,
     inputs: [ctx.node.inputs[0]],
     output: ctx.node.outputs[0],
-    scratchBytes: (kind === 'conv2d' ? 2 : 1) * depth4 * 2,
+    // conv2d with weight zero points: the row buffers' per-pixel sums after them.
+    scratchBytes: kind === 'conv2d' ? rowBuffer(g, layout.cp).scratchBytes + (hasWzp ? g.kH * rowBuffer(g, layout.cp).rowW * 4 : 0) : depth4 * 2,
     summary,
     notes: [
       `${thousands(macs)} MACs; ${thousands(g.outC * depth)} weights (${wType}${hasWzp ? ', zero point ' + describeZp(wzp) : ''}), ${g.outC} biases`,
       `zero points: input ${x.quant!.zeroPoint[0]}, output ${ctx.output.quant!.zeroPoint[0]}; clamp [${activationMin}, ${activationMax}]`,
-      `overflow: |acc| <= ${thousands(bound)} (${headroom(bound)}); requantization ${fast ? 'fast path (|acc| < 2^30, right shifts only)' : 'general path'}`,
+      `overflow: |acc| <= ${thousands(bound)} (${headroom(bound)}); requantization ${fast ? 'fast path (|acc| < 2^30, right shifts 1..20)' : 'general path'}`,
     ],
     macs,
   };
+}
+
+/**
+ * Weight rows as the kernels read them. conv2d: OHWI with the input channels zero-padded to cp, a
+ * multiple of 4, so that every kernel row's run of K_W * cp values is whole words (the padding
+ * channels of the row buffers are 0 too). dense: each row zero-padded to a multiple of 4.
+ */
+interface WeightLayout {
+  /** Taps per row (K_H * K_W; 1 for im2col rows), each of tapValues weights padded to cp values. */
+  taps: number;
+  tapValues: number;
+  cp: number;
+  rowLength: number;
+}
+
+function weightLayout(im2col: boolean, g: Geometry): WeightLayout {
+  const depth = g.kH * g.kW * g.inC;
+  if (im2col) return { taps: 1, tapValues: depth, cp: depth, rowLength: round4(depth) };
+  const cp = round4(g.inC);
+  return { taps: g.kH * g.kW, tapValues: g.inC, cp, rowLength: g.kH * g.kW * cp };
+}
+
+function padRows(raw: Int8Array | Uint8Array, layout: WeightLayout, g: Geometry, wType: string): Int8Array | Uint8Array {
+  const out = wType === 'int8' ? new Int8Array(g.outC * layout.rowLength) : new Uint8Array(g.outC * layout.rowLength);
+  const { taps, tapValues } = layout;
+  for (let c = 0; c < g.outC; c++) {
+    for (let t = 0; t < taps; t++) {
+      const src = (c * taps + t) * tapValues;
+      out.set(raw.subarray(src, src + tapValues), c * layout.rowLength + t * layout.cp);
+    }
+  }
+  return out;
+}
+
+/**
+ * The conv2d kernel's row buffers: K_H input rows widened to int16, each rowW pixels of cp channels
+ * including the left and right padding, so that output pixel ox reads kernel row ky as one run of
+ * K_W * cp values at pixel ox * strideW. copyW input pixels are widened per row (the rest is padding
+ * or never read).
+ */
+function rowBuffer(g: Geometry, cp: number) {
+  const rowW = (g.outW - 1) * g.strideW + g.kW;
+  const copyW = Math.max(0, Math.min(g.inW, rowW - g.padLeft));
+  return { cp, rowW, copyW, run: g.kW * cp, ps: g.strideW * cp, scratchBytes: g.kH * rowW * cp * 2 };
 }
 
 /**

@@ -26,8 +26,8 @@ export function lowerConv2dAdd(ctx: LowerContext<Conv2dAddAttrs, Conv2dAddIntPar
   const name = ctx.node.name;
   const parts = partsOf(ctx, ctx.intParams);
   const base = { graph: ctx.graph, index: ctx.index, aliasReshape: ctx.aliasReshape };
-  const conv = lowerConv2d({ ...parts.conv, ...base, op: conv2d, intParams: ctx.intParams.conv, id: `${ctx.id}_conv` });
-  const shortcut = parts.shortcut && lowerConv2d({ ...parts.shortcut, ...base, op: conv2d, intParams: ctx.intParams.shortcut!, id: `${ctx.id}_shortcut` });
+  const conv = lowerConv2d({ ...parts.conv, ...base, op: conv2d, intParams: ctx.intParams.conv, id: `${ctx.id}_conv` }, { im2col: true });
+  const shortcut = parts.shortcut && lowerConv2d({ ...parts.shortcut, ...base, op: conv2d, intParams: ctx.intParams.shortcut!, id: `${ctx.id}_shortcut` }, { im2col: true });
   const sum = lowerAdd({ ...parts.add, ...base, op: add, intParams: ctx.intParams.add, id: `${ctx.id}_add` });
   const c = conv.kernel!.ctx as Record<string, number | string | boolean>;
   const s = shortcut?.kernel!.ctx as Record<string, number | string | boolean> | undefined;

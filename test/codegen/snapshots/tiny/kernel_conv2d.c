@@ -7,14 +7,22 @@
  * conv2d kernels, one function per distinct geometry in this model (layers with the same shapes share
  * it; their weights, zero points and requantization come in through kit_conv_params_t).
  *
- * Per output pixel: im2col gathers the receptive field into an int16 column (input minus its zero
- * point; positions in the padding are 0, exactly TFLite's padding with the input zero point). Two
- * columns at a time then go through kit_matmul2_*: each weight word is loaded once for two pixels.
- * The padding test runs once per pixel (interior pixels copy K_H contiguous runs), never per value.
+ * Row buffers instead of im2col: the K_H input rows an output row reads are widened once to int16
+ * (input minus its zero point, padding pixels and padding channels 0, exactly TFLite's padding with
+ * the input zero point) into a ring of K_H buffers, so each input value is widened once per layer
+ * rather than once per tap. Output pixel ox then reads kernel row ky as one run of K_W * CP
+ * contiguous values at pixel ox * STRIDE_W of buffer ky: 4 pixels at a time go through
+ * kit_conv_px4_*, which loads and widens each weight word once for the 4 pixels; a row's last
+ * OUT_W % 4 pixels go through kit_conv_px1_*. No test on the padding per pixel or per value.
  *
  * Overflow: acc = bias + sum (x - zx)(w - zw) is bounded by the layer's accumulator bound, printed
  * in model.c and checked by kit codegen against 2^31 (including the requantization's left shift).
  */
+/* gcc's scheduling before register allocation interleaves the unrolled dot products' loads until
+ * they spill (more instructions, not fewer); the order the source gives is already the good one. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-schedule-insns")
+#endif
 #include "kit_runtime.h"
 #include "kit_layers.h"
 
@@ -24,48 +32,45 @@ void kit_conv2d_3x3s1_3x3x1_2_s8(const kit_conv_params_t *p, const int8_t *input
         IN_H = 3, IN_W = 3, IN_C = 1,
         OUT_H = 3, OUT_W = 3, OUT_C = 2,
         K_H = 3, K_W = 3, STRIDE_H = 1, STRIDE_W = 1, PAD_TOP = 1, PAD_LEFT = 1,
-        DEPTH = 9,  /* K_H * K_W * IN_C */
-        DEPTH4 = 12 /* DEPTH rounded up to a multiple of 4; weight rows are padded to it */
+        CP = 4,         /* channels per pixel in the row buffers and weight rows: IN_C rounded up to 4 */
+        ROW_W = 5,    /* pixels per row buffer: (OUT_W - 1) * STRIDE_W + K_W, padding included */
+        COPY_W = 3,  /* input pixels widened per row */
+        RUN = 12,       /* K_W * CP: one kernel row of one pixel */
+        PS = 4          /* STRIDE_W * CP: from one output pixel's run to the next */
     };
-    const int8_t *weights = (const int8_t *)p->weights;
-    int16_t *const columns = kit_scratch.s16; /* two columns of DEPTH4 values */
+    const int8_t *const weights = (const int8_t *)p->weights;
+    int16_t *const buffers = kit_scratch.s16; /* K_H row buffers of ROW_W * CP values */
     const int32_t zero_point = p->input_zero_point;
-    int32_t sums[2] = {0, 0};
-    int32_t oy, ox, ky, kx, n = 0;
+    int32_t held[K_H]; /* the input row each buffer holds */
+    int32_t oy, ox, ky;
+    for (ky = 0; ky < K_H; ky++) held[ky] = -PAD_TOP - 1; /* no row: the first output row reads rows >= -PAD_TOP */
     for (oy = 0; oy < OUT_H; oy++) {
-        const int32_t y0 = oy * STRIDE_H - PAD_TOP;
-        for (ox = 0; ox < OUT_W; ox++, n++) {
-            const int32_t x0 = ox * STRIDE_W - PAD_LEFT;
-            int16_t *const col = columns + (n & 1) * DEPTH4;
-            if (y0 >= 0 && x0 >= 0 && y0 + K_H <= IN_H && x0 + K_W <= IN_W) {
-                /* Interior: K_H runs of K_W * IN_C contiguous input values. */
-                for (ky = 0; ky < K_H; ky++) {
-                    kit_widen_scalar_s8(input + ((y0 + ky) * IN_W + x0) * IN_C, col + ky * K_W * IN_C, K_W * IN_C, zero_point);
-                }
-            } else {
-                /* Border: taps outside the input contribute (zx - zx) * w = 0. */
-                for (ky = 0; ky < K_H; ky++) {
-                    const int32_t y = y0 + ky;
-                    for (kx = 0; kx < K_W; kx++) {
-                        const int32_t x = x0 + kx;
-                        int16_t *const dst = col + (ky * K_W + kx) * IN_C;
-                        if (y < 0 || y >= IN_H || x < 0 || x >= IN_W) {
-                            int32_t c;
-                            for (c = 0; c < IN_C; c++) dst[c] = 0; /* a loop: cheaper than a memset call for a few channels */
-                        } else {
-                            kit_widen_scalar_s8(input + (y * IN_W + x) * IN_C, dst, IN_C, zero_point);
-                        }
-                    }
-                }
+        const int16_t *rows[K_H];
+        const int16_t *seg[K_H];
+        int8_t *out = output + oy * OUT_W * OUT_C;
+        for (ky = 0; ky < K_H; ky++) {
+            const int32_t y = oy * STRIDE_H - PAD_TOP + ky;
+            const int32_t slot = ((y % K_H) + K_H) % K_H; /* K_H consecutive rows: K_H different buffers */
+            int16_t *const buffer = buffers + slot * (ROW_W * CP);
+            if (held[slot] != y) {
+                kit_widen_row_s8(y >= 0 && y < IN_H ? input + y * IN_W * IN_C : 0, buffer, COPY_W, IN_C, CP, PAD_LEFT, ROW_W, zero_point);
+                held[slot] = y;
             }
-            for (kx = DEPTH; kx < DEPTH4; kx++) col[kx] = 0; /* weight rows are 0 there too */
-            kit_reorder4(col, DEPTH4);
-            if (n & 1) {
-                int8_t *const out = output + (n - 1) * OUT_C;
-                kit_matmul2_s8_s8_fast(p, weights, columns, DEPTH4, OUT_C, sums[0], sums[1], out, out + OUT_C);
+            rows[ky] = buffer;
+        }
+        for (ox = 0; ox + 4 <= OUT_W; ox += 4, out += 4 * OUT_C) {
+            int32_t sums[4] = {0, 0, 0, 0};
+            for (ky = 0; ky < K_H; ky++) {
+                seg[ky] = rows[ky] + ox * PS;
             }
+            kit_conv_px4_s8_s8_fast(p, weights, seg, K_H, RUN, PS, sums, OUT_C, out, OUT_C);
+        }
+        for (; ox < OUT_W; ox++, out += OUT_C) {
+            int32_t sum = 0;
+            for (ky = 0; ky < K_H; ky++) {
+                seg[ky] = rows[ky] + ox * PS;
+            }
+            kit_conv_px1_s8_s8_fast(p, weights, seg, K_H, RUN, sum, OUT_C, out);
         }
     }
-    /* The last pixel of an odd count. */
-    kit_matmul1_s8_s8_fast(p, weights, columns, DEPTH4, OUT_C, sums[0], output + (OUT_H * OUT_W - 1) * OUT_C);
 }

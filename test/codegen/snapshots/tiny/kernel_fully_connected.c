@@ -5,8 +5,8 @@
  */
 /*
  * Fully connected (dense) kernels: a 1x1 convolution of a single pixel. The input vector is widened
- * once into an int16 column (minus its zero point), then every pair of output channels is one pass
- * of kit_matmul1_* over it. Overflow: bounded by the layer's accumulator bound (see model.c).
+ * once into an int16 column (minus its zero point), then every output channel is one pass of
+ * kit_conv_px1_* over it. Overflow: bounded by the layer's accumulator bound (see model.c).
  */
 #include "kit_runtime.h"
 #include "kit_layers.h"
@@ -22,5 +22,8 @@ void kit_fc_2_3_s8(const kit_conv_params_t *p, const int8_t *input, int8_t *outp
     kit_widen_scalar_s8(input, col, DEPTH, p->input_zero_point);
     memset(col + DEPTH, 0, (DEPTH4 - DEPTH) * sizeof(int16_t));
     kit_reorder4(col, DEPTH4);
-    kit_matmul1_s8_s8_fast(p, (const int8_t *)p->weights, col, DEPTH4, OUT_C, 0, output);
+    {
+        const int16_t *const seg = col;
+        kit_conv_px1_s8_s8_fast(p, (const int8_t *)p->weights, &seg, 1, DEPTH4, 0, OUT_C, output);
+    }
 }

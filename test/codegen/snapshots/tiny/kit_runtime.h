@@ -59,7 +59,7 @@
 
 /* conv2d and fully connected layers: everything a kernel reads besides its activations. */
 typedef struct {
-    const void *weights;              /* OHWI / [out, in]; each output channel's row zero-padded to a multiple of 4 */
+    const void *weights;              /* OHWI with input channels zero-padded to a multiple of 4 / [out, in] with rows zero-padded to one */
     const int32_t *bias;              /* int32, scale input_scale * weight_scale[c], zero point 0 */
     const int32_t *multiplier;        /* per output channel: Q31 requantization multiplier */
     const int32_t *shift;             /* per output channel: > 0 shifts left first, <= 0 rounds right after */
@@ -92,8 +92,8 @@ typedef struct {
     const void *table;                /* [channels][256] of the output type */
 } kit_lut_params_t;
 
-/* The one scratch buffer kernels share (48 bytes: im2col columns); word aligned. */
-#define KIT_SCRATCH_BYTES 48
+/* The one scratch buffer kernels share (120 bytes: im2col columns); word aligned. */
+#define KIT_SCRATCH_BYTES 120
 typedef union {
     uint32_t words[(KIT_SCRATCH_BYTES + 3) / 4];
     int16_t s16[(KIT_SCRATCH_BYTES + 1) / 2];
@@ -109,6 +109,40 @@ static inline uint32_t kit_load_u32(const void *p) {
 }
 
 static inline void kit_store_u32(void *p, uint32_t v) { memcpy(p, &v, sizeof v); }
+
+/*
+ * A load from an address known to be word aligned (row buffers, im2col columns and weight rows are
+ * laid out so): gcc then pairs neighbouring loads into one LDRD. may_alias: int16 and int8 data are
+ * read as words.
+ */
+#if defined(__GNUC__)
+typedef uint32_t kit_aligned_word_t __attribute__((aligned(4), may_alias));
+typedef uint64_t kit_aligned_pair_t __attribute__((aligned(4), may_alias));
+static inline uint32_t kit_load_w32(const void *p) { return *(const kit_aligned_word_t *)p; }
+#else
+static inline uint32_t kit_load_w32(const void *p) { return kit_load_u32(p); }
+#endif
+
+/*
+ * Two words at byte offset `off` of a word-aligned p, low address first: one LDRD where the offset
+ * is a constant LDRD can encode (gcc does not pair loads into LDRD itself when tuning for the
+ * Cortex-M4); the "m" operand tells gcc which memory the instruction reads. Two loads otherwise.
+ */
+#if KIT_ACLE && defined(__GNUC__)
+#define KIT_LOAD_2W(p, off, lo, hi)                                                                          \
+    do {                                                                                                     \
+        const uint8_t *const kit_p_ = (const uint8_t *)(p);                                                 \
+        if (__builtin_constant_p(off) && (off) % 4 == 0 && (off) >= -1020 && (off) <= 1020) {               \
+            __asm__("ldrd %0, %1, [%2, %3]" : "=r"(lo), "=r"(hi) : "r"(kit_p_), "n"(off),                     \
+                    "m"(*(const kit_aligned_pair_t *)(const void *)(kit_p_ + (off))));                      \
+        } else {                                                                                             \
+            (lo) = kit_load_w32(kit_p_ + (off));                                                            \
+            (hi) = kit_load_w32(kit_p_ + (off) + 4);                                                        \
+        }                                                                                                    \
+    } while (0)
+#else
+#define KIT_LOAD_2W(p, off, lo, hi) ((lo) = kit_load_w32((const uint8_t *)(p) + (off)), (hi) = kit_load_w32((const uint8_t *)(p) + (off) + 4))
+#endif
 
 static inline uint32_t kit_ror8(uint32_t x) { return (x >> 8) | (x << 24); }
 
@@ -223,14 +257,36 @@ static inline int32_t kit_requantize_fast(int32_t acc, int32_t multiplier, int32
     return (v < lo ? lo : (v > hi ? hi : v)) + zero_point;
 }
 
-/* ---- im2col: activations widened to int16 and centred on their zero point ---- */
+/* max then min: two conditional moves (no branch) on cores that have them. */
+static inline int32_t kit_clamp(int32_t v, int32_t lo, int32_t hi) {
+    v = v < lo ? lo : v;
+    return v > hi ? hi : v;
+}
+
+/* Saturation to the 8-bit types: one SSAT/USAT. */
+#if KIT_ACLE
+static inline int32_t kit_ssat8(int32_t v) { return __ssat(v, 8); }
+static inline int32_t kit_usat8(int32_t v) { return (int32_t)__usat(v, 8); }
+#else
+static inline int32_t kit_ssat8(int32_t v) { return kit_clamp(v, -128, 127); }
+static inline int32_t kit_usat8(int32_t v) { return kit_clamp(v, 0, 255); }
+#endif
+
+/* ---- activations widened to int16 and centred on their zero point ---- */
 
 /*
- * Columns hold x - zx as int16 in the order SXTB16 produces: each group of 4 values is stored
- * (0, 2, 1, 3), so that one weight word w0 w1 w2 w3 expanded as SXTB16(w) = (w0, w2) and
- * SXTB16(w ror 8) = (w1, w3) lines up with the column words without any repacking.
+ * Activations x - zx as int16, the form the dot products read. With the DSP extension each group of
+ * 4 values is stored (0, 2, 1, 3), so that one weight word w0 w1 w2 w3 expanded as SXTB16(w) = (w0, w2)
+ * and SXTB16(w ror 8) = (w1, w3) lines up with the activation words without any repacking. The
+ * portable build keeps the natural order. Weights are never reordered: rows stay as quantized.
  */
-/* n values (n a multiple of 4) of int8_t input minus the zero point, in SIMD order. */
+#if KIT_USE_DSP
+#define KIT_SIMD_POS(i) (((i) & ~3) | (((i) & 1) << 1) | (((i) >> 1) & 1))
+#else
+#define KIT_SIMD_POS(i) (i)
+#endif
+
+/* n values (n a multiple of 4) of int8_t input minus the zero point, in the dot products' order. */
 static inline void kit_widen_s8(const int8_t *src, int16_t *dst, int32_t n, int32_t zero_point) {
     int32_t i;
 #if KIT_USE_DSP
@@ -241,51 +297,297 @@ static inline void kit_widen_s8(const int8_t *src, int16_t *dst, int32_t n, int3
         kit_store_u32(dst + i + 2, kit_sxtab16_ror8(minus_zero_point, v));
     }
 #else
-    for (i = 0; i < n; i += 4) {
-        dst[i] = (int16_t)(src[i] - zero_point);
-        dst[i + 1] = (int16_t)(src[i + 2] - zero_point);
-        dst[i + 2] = (int16_t)(src[i + 1] - zero_point);
-        dst[i + 3] = (int16_t)(src[i + 3] - zero_point);
-    }
+    for (i = 0; i < n; i++) dst[i] = (int16_t)(src[i] - zero_point);
 #endif
 }
 
-/* Any n, natural order (kit_reorder4 puts the finished column in SIMD order). */
+/* Any n, natural order (kit_reorder4 puts the finished column in the dot products' order). */
 static inline void kit_widen_scalar_s8(const int8_t *src, int16_t *dst, int32_t n, int32_t zero_point) {
     int32_t i;
     for (i = 0; i < n; i++) dst[i] = (int16_t)(src[i] - zero_point);
 }
 
-/* Natural order to SIMD order: swap the middle two values of every group of 4. */
+/*
+ * One input row into a row buffer of row_w pixels of cp >= in_c channels (cp a multiple of 4): pixel x
+ * of the input goes to pixel pad_left + x (x < copy_w); the padding pixels left and right, the
+ * channels in_c..cp-1 and a whole row outside the input (src NULL) are 0, which is TFLite's padding
+ * with the input zero point: those taps contribute (zx - zx) * w = 0.
+ */
+static inline void kit_widen_row_s8(const int8_t *src, int16_t *dst, int32_t copy_w, int32_t in_c, int32_t cp,
+                                         int32_t pad_left, int32_t row_w, int32_t zero_point) {
+    int32_t x, c;
+    if (!src) {
+        memset(dst, 0, (size_t)(row_w * cp) * sizeof(int16_t));
+        return;
+    }
+    if (pad_left > 0) memset(dst, 0, (size_t)(pad_left * cp) * sizeof(int16_t));
+    if (in_c == cp) {
+        kit_widen_s8(src, dst + pad_left * cp, copy_w * cp, zero_point);
+    } else {
+        for (x = 0; x < copy_w; x++) {
+            int16_t *const d = dst + (pad_left + x) * cp;
+            for (c = 0; c < cp; c++) d[KIT_SIMD_POS(c)] = (int16_t)(c < in_c ? src[x * in_c + c] - zero_point : 0);
+        }
+    }
+    if (pad_left + copy_w < row_w) memset(dst + (pad_left + copy_w) * cp, 0, (size_t)((row_w - pad_left - copy_w) * cp) * sizeof(int16_t));
+}
+
+/* Natural order to the dot products' order: swap the middle two values of every group of 4. */
 static inline void kit_reorder4(int16_t *col, int32_t depth4) {
+#if KIT_USE_DSP
     int32_t k;
     for (k = 0; k < depth4; k += 4) {
         const int16_t t = col[k + 1];
         col[k + 1] = col[k + 2];
         col[k + 2] = t;
     }
+#else
+    (void)col, (void)depth4;
+#endif
 }
 
-/* Sum of a column: with weight zero points zw, sum (x - zx)(w - zw) = sum (x - zx) w - zw * this. */
-static inline int32_t kit_column_sum(const int16_t *col, int32_t depth4) {
+/* Sum of n widened values: with weight zero points zw, sum (x - zx)(w - zw) = sum (x - zx) w - zw * this. */
+static inline int32_t kit_column_sum(const int16_t *col, int32_t n) {
     int32_t k, sum = 0;
 #if KIT_USE_DSP
-    for (k = 0; k < depth4; k += 2) sum = kit_smlad(kit_load_u32(col + k), 0x00010001u, sum);
+    for (k = 0; k < n; k += 2) sum = kit_smlad(kit_load_u32(col + k), 0x00010001u, sum);
 #else
-    for (k = 0; k < depth4; k++) sum += col[k];
+    for (k = 0; k < n; k++) sum += col[k];
 #endif
     return sum;
 }
 
-/* ---- dot products: columns times weight rows, requantized ---- */
+/* ---- dot products: weight rows times widened activations ---- */
 
 /*
- * int8_t weights, int8_t output, fast requantization. Two columns a and b = a + depth4
- * (two output pixels) against the rows of every output channel, two channels at a time: each
- * weight word is loaded and widened once for 4 accumulators, 8 SMLAD per 4 depth values.
- * Accumulators start at bias - zw * column sum; every partial sum is bounded by the layer's
- * accumulator bound (checked by kit codegen), so int32 never overflows, in any order.
+ * int8_t weights: acc[i] += sum_k w[k] * x[i * ps + k] for 4 pixels i (their activations ps int16
+ * apart: the next pixels of a row buffer, or consecutive im2col columns), k < n, n a multiple of 4;
+ * w and x word aligned, ps a multiple of 2.
+ * Each weight word is loaded and widened once for the 4 pixels: 32 multiply-accumulates in 29
+ * instructions (kit_dot4_step8) plus the loop's 3 or 4. Every partial sum
+ * is bounded by the layer's accumulator bound (checked by kit codegen), so int32 never overflows.
  */
+#if KIT_USE_DSP
+/* Depth values o..o+7 of the 4 pixels (o a constant: immediate offsets): one LDRD of weights, 4 kit_sxtb16, 8 LDRD of activations, 16 SMLAD. */
+KIT_INLINE void kit_dot4_step8_s8(const int8_t *w, const int16_t *c, int32_t o, int32_t ps, int32_t *a0, int32_t *a1, int32_t *a2, int32_t *a3) {
+    uint32_t v0, v1, x0, x1;
+    KIT_LOAD_2W(w, o, v0, v1);
+    {
+        const uint32_t w02 = kit_sxtb16(v0), w13 = kit_sxtb16_ror8(v0), w46 = kit_sxtb16(v1), w57 = kit_sxtb16_ror8(v1);
+        /* Little endian: the low word of a pair is the one at the lower address. */
+        KIT_LOAD_2W(c, 2 * o + 0, x0, x1);
+        *a0 = kit_smlad(x1, w13, kit_smlad(x0, w02, *a0));
+        KIT_LOAD_2W(c, 2 * o + 8, x0, x1);
+        *a0 = kit_smlad(x1, w57, kit_smlad(x0, w46, *a0));
+        KIT_LOAD_2W(c, 2 * o + 2 * ps, x0, x1);
+        *a1 = kit_smlad(x1, w13, kit_smlad(x0, w02, *a1));
+        KIT_LOAD_2W(c, 2 * o + 2 * ps + 8, x0, x1);
+        *a1 = kit_smlad(x1, w57, kit_smlad(x0, w46, *a1));
+        KIT_LOAD_2W(c, 2 * o + 4 * ps, x0, x1);
+        *a2 = kit_smlad(x1, w13, kit_smlad(x0, w02, *a2));
+        KIT_LOAD_2W(c, 2 * o + 4 * ps + 8, x0, x1);
+        *a2 = kit_smlad(x1, w57, kit_smlad(x0, w46, *a2));
+        KIT_LOAD_2W(c, 2 * o + 6 * ps, x0, x1);
+        *a3 = kit_smlad(x1, w13, kit_smlad(x0, w02, *a3));
+        KIT_LOAD_2W(c, 2 * o + 6 * ps + 8, x0, x1);
+        *a3 = kit_smlad(x1, w57, kit_smlad(x0, w46, *a3));
+    }
+}
+#endif
+
+KIT_INLINE void kit_dot4_s8(const int8_t *w, const int16_t *x, int32_t n, int32_t ps, int32_t *acc) {
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], k = 0;
+#if KIT_USE_DSP
+    /* 16 values per loop step: the loop's own 4 instructions once per 64 MACs (kernels that inline
+     * this are compiled without gcc's first scheduling pass, which would hoist the second half's
+     * weights and spill). */
+    for (; k + 16 <= n; k += 16) {
+        kit_dot4_step8_s8(w + k, x + k, 0, ps, &a0, &a1, &a2, &a3);
+        kit_dot4_step8_s8(w + k, x + k, 8, ps, &a0, &a1, &a2, &a3);
+    }
+    if (k + 8 <= n) {
+        kit_dot4_step8_s8(w + k, x + k, 0, ps, &a0, &a1, &a2, &a3);
+        k += 8;
+    }
+    if (k < n) { /* a last 4 when n is not a multiple of 8 */
+        const uint32_t v0 = kit_load_w32(w + k);
+        const uint32_t w02 = kit_sxtb16(v0), w13 = kit_sxtb16_ror8(v0);
+        const int16_t *const c = x + k;
+        uint32_t x0, x1;
+        KIT_LOAD_2W(c, 0, x0, x1);
+        a0 = kit_smlad(x1, w13, kit_smlad(x0, w02, a0));
+        KIT_LOAD_2W(c, 2 * ps, x0, x1);
+        a1 = kit_smlad(x1, w13, kit_smlad(x0, w02, a1));
+        KIT_LOAD_2W(c, 4 * ps, x0, x1);
+        a2 = kit_smlad(x1, w13, kit_smlad(x0, w02, a2));
+        KIT_LOAD_2W(c, 6 * ps, x0, x1);
+        a3 = kit_smlad(x1, w13, kit_smlad(x0, w02, a3));
+    }
+#else
+    for (; k < n; k++) {
+        const int32_t wk = w[k];
+        a0 += x[k] * wk;
+        a1 += x[k + ps] * wk;
+        a2 += x[k + 2 * ps] * wk;
+        a3 += x[k + 3 * ps] * wk;
+    }
+#endif
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
+
+#if !KIT_USE_DSP
+/*
+ * Without SIMD: two weight rows against two pixels (ps apart), so that each value loaded feeds two
+ * multiply-accumulates (2 weight and 2 activation loads per 4 MACs, 8 live sums fit the register
+ * files of the lx106 and the Cortex-M4), 4 depth values per loop step.
+ */
+KIT_INLINE void kit_dot2x2_s8(const int8_t *w0, const int8_t *w1, const int16_t *const *seg, int32_t segments, int32_t offset,
+                                    int32_t n, int32_t ps, int32_t *acc) {
+    int32_t a0 = acc[0], a1 = acc[1], b0 = acc[2], b1 = acc[3];
+    int32_t k, s;
+#define KIT_DOT2X2_STEP(j)                      \
+    do {                                        \
+        const int32_t u = w0[j], v = w1[j];     \
+        const int32_t e = x[j], f = x[(j) + ps]; \
+        a0 += e * u, b0 += e * v;               \
+        a1 += f * u, b1 += f * v;               \
+    } while (0)
+    /* All segments in one call: the sums stay in registers; the weight rows run on contiguously. */
+    for (s = 0; s < segments; s++, w0 += n, w1 += n) {
+        const int16_t *const x = seg[s] + offset;
+        for (k = 0; k < n; k += 4) {
+            KIT_DOT2X2_STEP(k);
+            KIT_DOT2X2_STEP(k + 1);
+            KIT_DOT2X2_STEP(k + 2);
+            KIT_DOT2X2_STEP(k + 3);
+        }
+    }
+#undef KIT_DOT2X2_STEP
+    acc[0] = a0, acc[1] = a1, acc[2] = b0, acc[3] = b1;
+}
+#endif
+
+/* The same for one pixel: acc + sum_k w[k] * x[k], k < n, n a multiple of 4. */
+KIT_INLINE int32_t kit_dot1_s8(const int8_t *w, const int16_t *x, int32_t n, int32_t acc) {
+    int32_t k = 0;
+#if KIT_USE_DSP
+    for (; k + 8 <= n; k += 8) {
+        const uint32_t v0 = kit_load_w32(w + k), v1 = kit_load_w32(w + k + 4);
+        acc = kit_smlad(kit_load_w32(x + k + 2), kit_sxtb16_ror8(v0), kit_smlad(kit_load_w32(x + k), kit_sxtb16(v0), acc));
+        acc = kit_smlad(kit_load_w32(x + k + 6), kit_sxtb16_ror8(v1), kit_smlad(kit_load_w32(x + k + 4), kit_sxtb16(v1), acc));
+    }
+    if (k < n) {
+        const uint32_t v0 = kit_load_w32(w + k);
+        acc = kit_smlad(kit_load_w32(x + k + 2), kit_sxtb16_ror8(v0), kit_smlad(kit_load_w32(x + k), kit_sxtb16(v0), acc));
+    }
+#else
+    for (; k < n; k++) acc += x[k] * w[k];
+#endif
+    return acc;
+}
+
+/* ---- convolution building blocks: every output channel of 4 pixels, or of 1 ---- */
+
+/*
+ * The activations of a pixel are `segments` runs of `run` int16 values (run a multiple of 4):
+ * segment s of pixel i starts at seg[s] + i * ps. A conv reading row buffers has one segment per
+ * kernel row (run = K_W * channels, ps = stride * channels); an im2col column or a dense layer's
+ * input is one segment. Channel c's weight row is weights[c * segments * run ...], segments in order.
+ * Output channel c of pixel i goes to out[i * out_stride + c], requantized with the channel's
+ * multiplier and shift, clamped to the activation and offset by the output zero point.
+ * sums[i] is pixel i's kit_column_sum over all its segments (read only with weight zero points).
+ */
+/* One output value, fast requantization, no branch: saturated to the type, then clamped where
+ * the activation is narrower (none here). */
+KIT_INLINE int8_t kit_out_s8_s8_fast(int32_t acc, int32_t multiplier, int32_t shift, int32_t zp, int32_t lo, int32_t hi) {
+    /*
+     * kit_requantize_fast with the zero point folded into the rounding offset:
+     * ((v + 2^(r-1) + (v < 0)) >> r) + zp = (v + 2^(r-1) + zp 2^r + (v < 0)) >> r, since >> floors and
+     * zp 2^r is a multiple of 2^r. kit codegen takes this path only for r <= 20: |v| <= |acc| < 2^30
+     * and 2^19 + 255 * 2^20 < 2^28, so the sum fits int32. The offset is the same for a channel's
+     * pixels (computed once per channel after inlining).
+     */
+    const int32_t right = -shift;
+    const int32_t offset = (int32_t)((uint32_t)(2 * zp + 1) << (right - 1)); /* 2^(r-1) + zp 2^r */
+    int32_t v = kit_smmulr(acc * 2, multiplier);
+    v = kit_ssat8((v + offset + (v >> 31)) >> right);
+    (void)lo, (void)hi;
+    return (int8_t)v;
+}
+
+KIT_INLINE void kit_conv_px4_s8_s8_fast(const kit_conv_params_t *p, const int8_t *weights, const int16_t *const *seg, int32_t segments,
+                                      int32_t run, int32_t ps, const int32_t *sums, int32_t channels, int8_t *out, int32_t out_stride) {
+    const int32_t zp = p->output_zero_point, lo = p->activation_min, hi = p->activation_max;
+    const int32_t depth = segments * run;
+    int32_t c = 0, s;
+#if !KIT_USE_DSP
+    for (; c + 1 < channels; c += 2) {
+        const int8_t *const row = weights + c * depth;
+        int32_t i, h;
+        for (h = 0; h < 4; h += 2) { /* pixels h and h + 1 */
+            int32_t acc[4]; /* channel c: pixels h, h + 1; channel c + 1: pixels h, h + 1 */
+            for (i = 0; i < 2; i++) {
+                acc[i] = p->bias[c] - (p->weight_zero_point ? p->weight_zero_point[c] * sums[h + i] : 0);
+                acc[2 + i] = p->bias[c + 1] - (p->weight_zero_point ? p->weight_zero_point[c + 1] * sums[h + i] : 0);
+            }
+            kit_dot2x2_s8(row, row + depth, seg, segments, h * ps, run, ps, acc);
+            for (i = 0; i < 2; i++) {
+                const int8_t o0 = kit_out_s8_s8_fast(acc[i], p->multiplier[c], p->shift[c], zp, lo, hi);
+                const int8_t o1 = kit_out_s8_s8_fast(acc[2 + i], p->multiplier[c + 1], p->shift[c + 1], zp, lo, hi);
+                out[(h + i) * out_stride + c] = o0;
+                out[(h + i) * out_stride + c + 1] = o1;
+            }
+        }
+    }
+#endif
+    for (; c < channels; c++) {
+        const int8_t *const row = weights + c * depth;
+        int32_t acc[4];
+        acc[0] = acc[1] = acc[2] = acc[3] = p->bias[c];
+        if (p->weight_zero_point) {
+            const int32_t zw = p->weight_zero_point[c];
+            acc[0] -= zw * sums[0];
+            acc[1] -= zw * sums[1];
+            acc[2] -= zw * sums[2];
+            acc[3] -= zw * sums[3];
+        }
+        for (s = 0; s < segments; s++) kit_dot4_s8(row + s * run, seg[s], run, ps, acc);
+        {
+            /* Locals: the output is a character type, so every store could alias the parameter arrays. */
+            const int32_t m = p->multiplier[c], sh = p->shift[c];
+            const int8_t o0 = kit_out_s8_s8_fast(acc[0], m, sh, zp, lo, hi), o1 = kit_out_s8_s8_fast(acc[1], m, sh, zp, lo, hi);
+            const int8_t o2 = kit_out_s8_s8_fast(acc[2], m, sh, zp, lo, hi), o3 = kit_out_s8_s8_fast(acc[3], m, sh, zp, lo, hi);
+            out[c] = o0;
+            out[out_stride + c] = o1;
+            out[2 * out_stride + c] = o2;
+            out[3 * out_stride + c] = o3;
+        }
+    }
+}
+
+KIT_INLINE void kit_conv_px1_s8_s8_fast(const kit_conv_params_t *p, const int8_t *weights, const int16_t *const *seg, int32_t segments,
+                                      int32_t run, int32_t sum, int32_t channels, int8_t *out) {
+    const int32_t zp = p->output_zero_point, lo = p->activation_min, hi = p->activation_max;
+    const int32_t depth = segments * run;
+    int32_t c, s;
+    for (c = 0; c < channels; c++) {
+        const int8_t *const row = weights + c * depth;
+        int32_t acc = p->bias[c] - (p->weight_zero_point ? p->weight_zero_point[c] * sum : 0);
+        for (s = 0; s < segments; s++) acc = kit_dot1_s8(row + s * run, seg[s], run, acc);
+        out[c] = kit_out_s8_s8_fast(acc, p->multiplier[c], p->shift[c], zp, lo, hi);
+    }
+}
+
+/* Contiguous im2col columns (a, then b = a + depth4) of one or two pixels: kept for callers built on them. */
+KIT_INLINE void kit_matmul1_s8_s8_fast(const kit_conv_params_t *p, const int8_t *weights, const int16_t *a, int32_t depth4,
+                                     int32_t channels, int32_t sum_a, int8_t *out_a) {
+    kit_conv_px1_s8_s8_fast(p, weights, &a, 1, depth4, sum_a, channels, out_a);
+}
+
+/* Two pixels, two channels at a time: each weight word is loaded and widened once for 4 sums. */
 KIT_INLINE void kit_mac_2x2_s8_s8_fast(const int8_t *w0, const int8_t *w1, const int16_t *a, const int16_t *b, int32_t *acc) {
 #if KIT_USE_DSP
     const uint32_t v0 = kit_load_u32(w0), v1 = kit_load_u32(w1);
@@ -298,44 +600,18 @@ KIT_INLINE void kit_mac_2x2_s8_s8_fast(const int8_t *w0, const int8_t *w1, const
     acc[2] = kit_smlad(y13, w0_13, kit_smlad(y02, w0_02, acc[2]));
     acc[3] = kit_smlad(y13, w1_13, kit_smlad(y02, w1_02, acc[3]));
 #else
-    /* Columns are stored (0, 2, 1, 3) within each group of 4; weights in natural order. One depth
-     * value at a time: 2 column and 2 weight loads feed 4 multiply-accumulates. */
-    int32_t a0 = acc[0], a1 = acc[1], b0 = acc[2], b1 = acc[3], x, y, u, v;
-    x = a[0], y = b[0], u = w0[0], v = w1[0];
-    a0 += x * u, a1 += x * v, b0 += y * u, b1 += y * v;
-    x = a[2], y = b[2], u = w0[1], v = w1[1];
-    a0 += x * u, a1 += x * v, b0 += y * u, b1 += y * v;
-    x = a[1], y = b[1], u = w0[2], v = w1[2];
-    a0 += x * u, a1 += x * v, b0 += y * u, b1 += y * v;
-    x = a[3], y = b[3], u = w0[3], v = w1[3];
-    a0 += x * u, a1 += x * v, b0 += y * u, b1 += y * v;
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = b0;
-    acc[3] = b1;
+    int32_t j;
+    for (j = 0; j < 4; j++) {
+        const int32_t x = a[j], y = b[j], u = w0[j], v = w1[j];
+        acc[0] += x * u, acc[1] += x * v, acc[2] += y * u, acc[3] += y * v;
+    }
 #endif
-}
-
-/* 4 depth values of one column against one row. */
-KIT_INLINE int32_t kit_mac_1x1_s8_s8_fast(const int8_t *w0, const int16_t *a, int32_t acc) {
-#if KIT_USE_DSP
-    const uint32_t v0 = kit_load_u32(w0);
-    return kit_smlad(kit_load_u32(a + 2), kit_sxtb16_ror8(v0), kit_smlad(kit_load_u32(a), kit_sxtb16(v0), acc));
-#else
-    return acc + a[0] * w0[0] + a[2] * w0[1] + a[1] * w0[2] + a[3] * w0[3];
-#endif
-}
-
-/* One output value. Multiplier, shift and clamp come in as locals: the output is a character type,
- * so every store could alias the parameter arrays and force them to be read again. */
-KIT_INLINE int8_t kit_out_s8_s8_fast(int32_t acc, int32_t multiplier, int32_t shift, int32_t zp, int32_t lo, int32_t hi) {
-    return (int8_t)kit_requantize_fast(acc, multiplier, -shift, zp, lo, hi);
 }
 
 KIT_INLINE void kit_matmul2_s8_s8_fast(const kit_conv_params_t *p, const int8_t *weights, const int16_t *a, int32_t depth4,
                                      int32_t channels, int32_t sum_a, int32_t sum_b, int8_t *out_a, int8_t *out_b) {
     const int16_t *const b = a + depth4;
-    const int32_t zp = p->output_zero_point, lo = p->activation_min - zp, hi = p->activation_max - zp;
+    const int32_t zp = p->output_zero_point, lo = p->activation_min, hi = p->activation_max;
     int32_t c = 0, k;
     for (; c + 1 < channels; c += 2) {
         const int8_t *const w0 = weights + c * depth4;
@@ -351,7 +627,6 @@ KIT_INLINE void kit_matmul2_s8_s8_fast(const kit_conv_params_t *p, const int8_t 
             acc[2] -= p->weight_zero_point[c] * sum_b;
             acc[3] -= p->weight_zero_point[c + 1] * sum_b;
         }
-        /* 8 depth values per step (fewer loop branches), then a last 4 when depth4 is not a multiple of 8. */
         for (k = 0; k + 8 <= depth4; k += 8) {
             kit_mac_2x2_s8_s8_fast(w0 + k, w1 + k, a + k, b + k, acc);
             kit_mac_2x2_s8_s8_fast(w0 + k + 4, w1 + k + 4, a + k + 4, b + k + 4, acc);
@@ -370,49 +645,12 @@ KIT_INLINE void kit_matmul2_s8_s8_fast(const kit_conv_params_t *p, const int8_t 
     if (c < channels) { /* odd channel count: the last channel alone */
         const int8_t *const w0 = weights + c * depth4;
         const int32_t zw = p->weight_zero_point ? p->weight_zero_point[c] : 0;
-        int32_t acc_a = p->bias[c] - zw * sum_a, acc_b = p->bias[c] - zw * sum_b;
-        for (k = 0; k < depth4; k += 4) {
-            acc_a = kit_mac_1x1_s8_s8_fast(w0 + k, a + k, acc_a);
-            acc_b = kit_mac_1x1_s8_s8_fast(w0 + k, b + k, acc_b);
-        }
-        {
-            const int32_t m0 = p->multiplier[c], s0 = p->shift[c];
-            const int8_t o0 = kit_out_s8_s8_fast(acc_a, m0, s0, zp, lo, hi), o2 = kit_out_s8_s8_fast(acc_b, m0, s0, zp, lo, hi);
-            out_a[c] = o0;
-            out_b[c] = o2;
-        }
-    }
-}
-
-/* One column against every channel's row (the last pixel of an odd count; fully connected layers). */
-KIT_INLINE void kit_matmul1_s8_s8_fast(const kit_conv_params_t *p, const int8_t *weights, const int16_t *a, int32_t depth4,
-                                     int32_t channels, int32_t sum_a, int8_t *out_a) {
-    const int32_t zp = p->output_zero_point, lo = p->activation_min - zp, hi = p->activation_max - zp;
-    int32_t c = 0, k;
-    for (; c + 1 < channels; c += 2) {
-        const int8_t *const w0 = weights + c * depth4;
-        const int8_t *const w1 = w0 + depth4;
-        int32_t acc0 = p->bias[c], acc1 = p->bias[c + 1];
-        if (p->weight_zero_point) {
-            acc0 -= p->weight_zero_point[c] * sum_a;
-            acc1 -= p->weight_zero_point[c + 1] * sum_a;
-        }
-        for (k = 0; k < depth4; k += 4) {
-            acc0 = kit_mac_1x1_s8_s8_fast(w0 + k, a + k, acc0);
-            acc1 = kit_mac_1x1_s8_s8_fast(w1 + k, a + k, acc1);
-        }
-        {
-            const int8_t o0 = kit_out_s8_s8_fast(acc0, p->multiplier[c], p->shift[c], zp, lo, hi);
-            const int8_t o1 = kit_out_s8_s8_fast(acc1, p->multiplier[c + 1], p->shift[c + 1], zp, lo, hi);
-            out_a[c] = o0;
-            out_a[c + 1] = o1;
-        }
-    }
-    if (c < channels) {
-        const int8_t *const w0 = weights + c * depth4;
-        int32_t acc0 = p->bias[c] - (p->weight_zero_point ? p->weight_zero_point[c] : 0) * sum_a;
-        for (k = 0; k < depth4; k += 4) acc0 = kit_mac_1x1_s8_s8_fast(w0 + k, a + k, acc0);
-        out_a[c] = kit_out_s8_s8_fast(acc0, p->multiplier[c], p->shift[c], zp, lo, hi);
+        const int32_t acc_a = kit_dot1_s8(w0, a, depth4, p->bias[c] - zw * sum_a);
+        const int32_t acc_b = kit_dot1_s8(w0, b, depth4, p->bias[c] - zw * sum_b);
+        const int32_t m0 = p->multiplier[c], s0 = p->shift[c];
+        const int8_t oa = kit_out_s8_s8_fast(acc_a, m0, s0, zp, lo, hi), ob = kit_out_s8_s8_fast(acc_b, m0, s0, zp, lo, hi);
+        out_a[c] = oa;
+        out_b[c] = ob;
     }
 }
 

@@ -9,7 +9,7 @@
  *
  *   arena 32 B, in-place bound 32 B: optimal (best fit by size)
  *   layer-wise bound 32 B (every output in its own buffer): the same, no fusion or in-place output applies
- *   scratch 48 bytes (im2col columns, fused blocks' pixels; shared by all layers)
+ *   scratch 120 bytes (conv row buffers, dense columns, fused blocks' pixels; shared by all layers)
  *
  *   [     20,      32) lut0                   9 B  layers 0..1
  *   [      0,      20) conv2d1               18 B  layers 1..2
@@ -53,8 +53,8 @@ void kit_model_invoke(const uint8_t *pixels, uint8_t *logits) {
     /* 1 conv2d1: conv2d 3x3/1 same, 3x3x1 -> 3x3x2, relu
      *   162 MACs; 18 weights (int8), 2 biases
      *   zero points: input -128, output -128; clamp [-128, 127]
-     *   overflow: |acc| <= 205,856 (2^17.7, 13.3 bits of headroom below 2^31); requantization fast path (|acc| < 2^30, right shifts only)
-     *   arena: lut0 [20, 29) -> conv2d1 [0, 18); scratch 48 B
+     *   overflow: |acc| <= 205,856 (2^17.7, 13.3 bits of headroom below 2^31); requantization fast path (|acc| < 2^30, right shifts 1..20)
+     *   arena: lut0 [20, 29) -> conv2d1 [0, 18); scratch 120 B
      */
     kit_conv2d_3x3s1_3x3x1_2_s8(&kit_conv2d1, (const int8_t *)(arena + 20), (int8_t *)(arena + 0));
     KIT_TAP(1, arena + 0, 18);
@@ -72,7 +72,7 @@ void kit_model_invoke(const uint8_t *pixels, uint8_t *logits) {
     /* 3 dense3: dense 2 -> 3
      *   6 MACs; 6 weights (int8), 3 biases
      *   zero points: input -128, output -83; clamp [-128, 127]
-     *   overflow: |acc| <= 83,932 (2^16.4, 14.6 bits of headroom below 2^31); requantization fast path (|acc| < 2^30, right shifts only)
+     *   overflow: |acc| <= 83,932 (2^16.4, 14.6 bits of headroom below 2^31); requantization fast path (|acc| < 2^30, right shifts 1..20)
      *   arena: global_avg_pool2 [20, 22) -> dense3 [0, 3); scratch 8 B
      */
     kit_fc_2_3_s8(&kit_dense3, (const int8_t *)(arena + 20), (int8_t *)(arena + 0));

@@ -15,7 +15,7 @@ extern "C" {  /* C linkage for C++ callers (an Arduino sketch, an ESP-IDF app in
 
 #define KIT_MODEL_INPUT_BYTES 9   /* raw uint8 pixels, HWC 3x3x1 */
 #define KIT_MODEL_OUTPUT_BYTES 3  /* int8 logits, one byte each */
-#define KIT_MODEL_ARENA_BYTES 32 /* the activation arena; the shared scratch buffer is 48 bytes more */
+#define KIT_MODEL_ARENA_BYTES 32 /* the activation arena; the shared scratch buffer is 120 bytes more */
 #define KIT_MODEL_OUTPUT_SIGNED 1  /* 1: int8 logits, 0: uint8 */
 
 /* sha256 of the quantized graph (structure and constants): what DeviceClient checks in HELLO. */

@@ -4,10 +4,10 @@
  * Do not edit: re-run kit codegen.
  */
 /*
- * Every constant of the model, in flash (352 bytes).
+ * Every constant of the model, in flash (400 bytes).
  * Computed by kit quantize (weights, biases, multipliers, shifts, tables) and laid out by kit codegen:
- * - conv2d weights are OHWI and dense weights [out, in], as in the graph, with each output channel's
- *   row zero-padded to a multiple of 4 values so the kernels read whole words;
+ * - conv2d weights are OHWI with the input channels zero-padded to a multiple of 4, dense weights
+ *   [out, in] with each row zero-padded to a multiple of 4 values, so the kernels read whole words;
  * - multipliers are Q31, shifts > 0 mean a left shift (real multiplier >= 1);
  * - add tables hold the rescaled input for all 256 input values.
  */
@@ -42,10 +42,13 @@ const kit_lut_params_t kit_lut0 = {
 
 /* ==== 1 conv2d1: conv2d 3x3/1 same, 3x3x1 -> 3x3x2, relu ==== */
 
-/* OHWI [2][3][3][1], rows padded 9 -> 12; int8 per channel, zero point 0 */
-static const int8_t kit_conv2d1_weights[24] KIT_ALIGNED(4) = {
-    -128, 77, 117, -42, 105, 89, 32, -9, 127, 0, 0, 0, -128, -76, -91, 112,
-    37, -117, 25, 23, 127, 0, 0, 0,
+/* OHWI [2][3][3][4], channels padded 1 -> 4 with zeros; int8 per channel, zero point 0 */
+static const int8_t kit_conv2d1_weights[72] KIT_ALIGNED(4) = {
+    -128, 0, 0, 0, 77, 0, 0, 0, 117, 0, 0, 0, -42, 0, 0, 0,
+    105, 0, 0, 0, 89, 0, 0, 0, 32, 0, 0, 0, -9, 0, 0, 0,
+    127, 0, 0, 0, -128, 0, 0, 0, -76, 0, 0, 0, -91, 0, 0, 0,
+    112, 0, 0, 0, 37, 0, 0, 0, -117, 0, 0, 0, 25, 0, 0, 0,
+    23, 0, 0, 0, 127, 0, 0, 0,
 };
 
 /* int32 bias, scale input_scale * weight_scale[c] */
