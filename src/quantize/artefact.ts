@@ -16,6 +16,11 @@ import { kitVersion } from '../ir/kit-version.js';
 export const REPORT_FILE = 'report.json';
 /** The version of report.json this kit writes and reads (absent in reports of older kits: read as 1). */
 export const QUANT_REPORT_SCHEMA = 1;
+
+/** report.json as written, and as `kit quantize --json` prints it: the report with its schema and writer. */
+export function reportDocument(report: QuantizationReport) {
+  return { schema: QUANT_REPORT_SCHEMA, kitVersion: kitVersion(), ...report };
+}
 export const FLOAT_SUBDIR = 'float';
 
 /** What a quantized artefact folder records about how it was made (manifest.meta). */
@@ -50,7 +55,7 @@ export async function saveQuantized(dir: string, result: QuantizeModelResult): P
     // very images they stream, without needing the trained model folder.
     await saveGraph(join(tmp, FLOAT_SUBDIR), result.floatGraph, { source: result.source, meta: { stage: 'float' } });
     const files = {
-      [REPORT_FILE]: writeHashed(join(tmp, REPORT_FILE), JSON.stringify({ schema: QUANT_REPORT_SCHEMA, kitVersion: kitVersion(), ...result.report }, null, 2) + '\n'),
+      [REPORT_FILE]: writeHashed(join(tmp, REPORT_FILE), JSON.stringify(reportDocument(result.report), null, 2) + '\n'),
       [`${FLOAT_SUBDIR}/${GRAPH_FILE}`]: sha256(await readFile(join(tmp, FLOAT_SUBDIR, GRAPH_FILE))),
     };
     return saveGraph(tmp, result.graph, { source: result.source, meta: { ...meta }, files });

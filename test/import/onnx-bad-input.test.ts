@@ -115,8 +115,8 @@ test('kit import on bad files: one line on stderr, exit 1, and the existing outp
   const good = b.encode(y);
   // Two CLI runs (each starts Node); the other refusals' messages are checked in-process above.
   const cases: [string, Uint8Array, RegExp][] = [
-    ['truncated.onnx', good.subarray(0, good.length - 40), /^kit model: \S+\/truncated\.onnx is not a readable ONNX model \(.*\) \(the file may be truncated: export it again\)$/],
-    ['external.onnx', withExternalData(good, 'external.onnx.data').model, /^kit model: initializer: tensor 'c0' is stored in 'external\.onnx\.data', which is missing beside the model \(copy external\.onnx\.data next to the \.onnx file, or export the model in one file\)$/],
+    ['truncated.onnx', good.subarray(0, good.length - 40), /^kit import: \S+\/truncated\.onnx is not a readable ONNX model \(.*\) \(the file may be truncated: export it again\)$/],
+    ['external.onnx', withExternalData(good, 'external.onnx.data').model, /^kit import: initializer: tensor 'c0' is stored in 'external\.onnx\.data', which is missing beside the model \(copy external\.onnx\.data next to the \.onnx file, or export the model in one file\)$/],
   ];
   for (const [name, bytes] of cases) writeFileSync(join(dir, name), bytes);
   const runs = await Promise.all(cases.map(([name]) => kit(['import', join(dir, name), '--mean', '0', '--std', '1', '--out', out])));

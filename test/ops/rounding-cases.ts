@@ -35,6 +35,15 @@ export const NO_ROUNDING: Record<string, string> = {
   reshape: "no code: the output is the input's bytes",
 };
 
+/**
+ * Fused ops whose integer reference is the exact composition of other ops (src/ops/conv2d-add calls
+ * conv2d's and add's arithmetic): their rounding is those ops', pinned by those ops' cases. The
+ * fused C kernel is compared with the unfused interpreter in test/codegen/fused.test.ts.
+ */
+export const COMPOSED_OF: Record<string, string[]> = {
+  conv2d_add: ['conv2d', 'add'],
+};
+
 const H = 2 ** 30; // Q31 multiplier 0.5: the smallest a quantized multiplier can be
 const MAX = 2 ** 31 - 1; // Q31 multiplier 1 - 2^-31: the largest
 const M75 = 3 * 2 ** 29; // Q31 multiplier 0.75

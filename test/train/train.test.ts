@@ -85,5 +85,5 @@ test('bad input: existing run without --resume, NaN loss, unknown model, missing
   // An output folder that cannot be created (its parent is a file; root ignores permission bits).
   const file = join(tmpDir('z'), 'a-file');
   writeFileSync(file, '');
-  await assert.rejects(train({ ...base(), out: join(file, 'run') }), (e: KitError) => e.code === 'unwritable-output' && /ENOTDIR/.test(e.message));
+  await assert.rejects(train({ ...base(), out: join(file, 'run') }), (e: KitError) => e.code === 'path-is-file' && /is a file, not a folder/.test(e.message));
 });

@@ -7,6 +7,7 @@ import { CALIBRATION_METHODS, SCHEME_NAMES, quantizeModel, renderReport, saveQua
 import { parseNumber, parsePositiveInt } from '../parse.js';
 import { phaseProgress } from '../progress-bar.js';
 import { examples, jsonOption, noteCapped, output } from '../output.js';
+import { reportDocument } from '../../quantize/artefact.js';
 import { probeFolder } from '../../util/atomic-folder.js';
 import { runCommand } from '../run-command.js';
 
@@ -81,7 +82,7 @@ export function registerQuantize(program: Command): void {
         out.text(renderReport(result.report));
         if (!result.report.evaluation) out.text(`no accuracy: ${source} has no labels (give --labels y.npy)`);
         out.text(`quantized model written to ${outDir} (report.json has these figures)`);
-        out.result({ out: outDir, report: result.report });
+        out.result({ out: outDir, report: reportDocument(result.report) });
       }),
     );
 }

@@ -104,8 +104,10 @@ export function registerVerify(program: Command): void {
         const pngFile = join(dirname(reportFile), MISCLASSIFIED_PNG);
         // The JSON, the thumbnails and the HTML page are replaced together: never a page of one run
         // beside the JSON of another (src/util/atomic-folder.ts).
+        // verify-report.json as written, and as --json prints it.
+        const reportDocument = (r: VerifyReport) => ({ schema: VERIFY_REPORT_SCHEMA, ...r });
         const save = (r: VerifyReport) => {
-          const json = { schema: VERIFY_REPORT_SCHEMA, ...r };
+          const json = reportDocument(r);
           const strip = thumbnails && imageStripPng(pickImages(thumbnails.images, itemBytes(thumbnails.shape), r.misclassified.map((m) => m.index)), thumbnails.shape);
           const html = renderHtmlReport(loadReportSources(project, { verifyFile: reportFile, verify: json, strip: strip ?? null }));
           replaceFiles([{ path: reportFile, data: JSON.stringify(json, null, 2) + '\n' }, ...(strip ? [{ path: pngFile, data: strip }] : []), { path: htmlFile, data: html }], 'device');
@@ -146,7 +148,7 @@ export function registerVerify(program: Command): void {
         }
         save(report);
         out.text(`${renderVerifyReport(report)}\nreport written to ${reportFile} and ${htmlFile}`);
-        out.result(report);
+        out.result(reportDocument(report));
         if (!report.complete) return 130;
         if (report.agreement.bitExact === null) {
           throw new KitError('nothing-verified', 'device', `nothing was verified: ${report.notVerified ?? 'no image was answered'}`, 'give kit verify some inputs (--samples, --all, --random or --inputs)');
