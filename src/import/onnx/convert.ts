@@ -1,10 +1,9 @@
 import { KitError } from '../../errors.js';
 import { foldBatchNorm } from '../../ir/fold-batchnorm.js';
-import { GRAPH_VERSION, numElements, type Graph, type GraphNode, type Shape } from '../../ir/graph.js';
+import { numElements, type Graph, type GraphNode, type Shape } from '../../ir/graph.js';
 import { validateGraph } from '../../ir/validate.js';
 import { windowAxis } from '../../ops/common/window.js';
-import { nodeInputs } from '../../ops/op.js';
-import { getOp } from '../../ops/registry.js';
+import { FloatGraphBuilder } from '../../ir/float-graph-builder.js';
 import { chwColumnsToHwc, depthwiseToKit, oihwToOhwi, transpose2d } from './layout.js';
 import { onnx, toNumber, type GraphProto, type IntLike, type ModelProto, type NodeProto } from './read-model.js';
 import { decodeTensor, type Constant } from './tensor-data.js';
@@ -72,15 +71,14 @@ export function graphFromOnnx(model: ModelProto, opset: number, norm: InputNorma
   return new Converter(model, opset, norm, baseDir).run();
 }
 
-class Converter {
-  readonly graph: Graph = { version: GRAPH_VERSION, kind: 'float', tensors: {}, nodes: [], inputs: [], outputs: [] };
+class Converter extends FloatGraphBuilder {
   private readonly values = new Map<string, Value>();
-  private readonly producer = new Map<string, GraphNode>();
   private readonly consumers = new Map<string, number>();
   private readonly names = new Set<string>();
   private readonly g: GraphProto;
 
   constructor(model: ModelProto, private readonly opset: number, private norm: InputNormalization, private readonly baseDir?: string) {
+    super();
     this.g = model.graph!;
   }
 
@@ -142,28 +140,6 @@ class Converter {
       if (v.length !== c) throw new KitError('bad-option', 'model', `--${key} has ${v.length} values for a ${c}-channel input`, `give ${c} comma-separated values`);
     }
     this.values.set(input.name!, { kind: 'input', onnx: dims, a: new Array(c).fill(1), b: new Array(c).fill(0), nhwc });
-  }
-
-  private tensor(id: string, shape: Shape, dtype: 'float32' | 'uint8', data?: Float32Array): string {
-    this.graph.tensors[id] = { shape, dtype, ...(data ? { data } : {}) };
-    return id;
-  }
-
-  /** Add a kit node; its output tensor is named after it and its shape inferred by the op. */
-  private node(name: string, op: string, inputs: string[], attrs: Record<string, unknown>): string {
-    const def = getOp(op);
-    const split = nodeInputs(def, inputs);
-    const shape = def.inferShape({
-      node: name,
-      attrs: def.attrs.parse(attrs),
-      inputs: split.acts.map((id) => this.graph.tensors[id].shape),
-      params: split.params.map((id) => this.graph.tensors[id].shape),
-    });
-    const out = this.tensor(name, shape, 'float32');
-    const node: GraphNode = { name, op, inputs, outputs: [out], attrs };
-    this.graph.nodes.push(node);
-    this.producer.set(out, node);
-    return out;
   }
 
   private value(s: NodeScope, k: number): Value {

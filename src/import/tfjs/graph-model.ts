@@ -9,10 +9,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import { KitError } from '../../errors.js';
-import { GRAPH_VERSION, numElements, type Graph, type GraphNode, type Shape } from '../../ir/graph.js';
+import { numElements, type Graph, type GraphNode } from '../../ir/graph.js';
 import { validateGraph } from '../../ir/validate.js';
-import { nodeInputs } from '../../ops/op.js';
-import { getOp } from '../../ops/registry.js';
+import { FloatGraphBuilder } from '../../ir/float-graph-builder.js';
 import type { InputNormalization } from '../onnx/convert.js';
 
 /** A GraphDef node as the converter writes it in JSON (bytes base64, int64 as strings). */
@@ -47,13 +46,13 @@ type Value =
 const text = (s: string | undefined) => (s ? Buffer.from(s, 'base64').toString('utf8') : '');
 const int = (v: string | number | undefined, fallback: number) => (v === undefined ? fallback : Number(v));
 
-class TfjsConverter {
-  readonly graph: Graph = { version: GRAPH_VERSION, kind: 'float', tensors: {}, nodes: [], inputs: [], outputs: [] };
+class TfjsConverter extends FloatGraphBuilder {
   private readonly values = new Map<string, Value>();
-  private readonly producer = new Map<string, GraphNode>();
   private readonly consumers = new Map<string, number>();
 
-  constructor(private readonly nodes: TfNode[], private readonly weights: Map<string, { dims: number[]; data: Float32Array }>, private readonly norm: InputNormalization) {}
+  constructor(private readonly nodes: TfNode[], private readonly weights: Map<string, { dims: number[]; data: Float32Array }>, private readonly norm: InputNormalization) {
+    super();
+  }
 
   run(output: string): Graph {
     for (const n of this.nodes) for (const i of this.inputsOf(n)) this.consumers.set(i, (this.consumers.get(i) ?? 0) + 1);
@@ -74,27 +73,6 @@ class TfjsConverter {
 
   private refuse(n: TfNode, index: number, why: string, hint?: string): KitError {
     return new KitError('tfjs-unsupported', 'model', `node '${n.name}' (#${index}, ${n.op}) ${why}`, hint);
-  }
-
-  private tensor(id: string, shape: Shape, dtype: 'float32' | 'uint8', data?: Float32Array): string {
-    this.graph.tensors[id] = { shape, dtype, ...(data ? { data } : {}) };
-    return id;
-  }
-
-  private node(name: string, op: string, inputs: string[], attrs: Record<string, unknown>): string {
-    const def = getOp(op);
-    const split = nodeInputs(def, inputs);
-    const shape = def.inferShape({
-      node: name,
-      attrs: def.attrs.parse(attrs),
-      inputs: split.acts.map((id) => this.graph.tensors[id].shape),
-      params: split.params.map((id) => this.graph.tensors[id].shape),
-    });
-    const out = this.tensor(name, shape, 'float32');
-    const node: GraphNode = { name, op, inputs, outputs: [out], attrs };
-    this.graph.nodes.push(node);
-    this.producer.set(out, node);
-    return out;
   }
 
   private uniqueName(raw: string): string {
