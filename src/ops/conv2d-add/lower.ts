@@ -5,7 +5,7 @@
  * both convolutions on the conv2d kernel's row buffers and the add in their requantization epilogue.
  */
 import { lowerAdd } from '../../codegen/lower/add.js';
-import { unsupported } from '../../codegen/lower/checks.js';
+import { checkInt32, unsupported } from '../../codegen/lower/checks.js';
 import { lowerConv2d } from '../../codegen/lower/conv.js';
 import { ctypeOf, suffixOf, type CArray, type LowerContext, type LoweredLayer, type ParamsStruct } from '../../codegen/lower/types.js';
 import { dtypeRange } from '../../quantize/schemes.js';
@@ -18,7 +18,7 @@ const DECL = `/* conv2d_add: a residual block's second convolution, its shortcut
 typedef struct {
     kit_conv_params_t conv;     /* the main convolution */
     kit_conv_params_t shortcut; /* the 1x1 shortcut convolution (all zero for the identity shortcut) */
-    kit_add_params_t add;       /* the add: the inputs' tables (NULL where the rescaling is a shift), the output requantization and clamp */
+    kit_add_params_t add;       /* the add: the inputs' tables doubled (kit_residual_t; NULL where the rescaling is a shift), the output requantization and clamp */
 } kit_conv2d_add_params_t;`;
 
 /** A struct's fields as a nested designated initializer. */
@@ -48,38 +48,53 @@ export function lowerConv2dAdd(ctx: LowerContext<Conv2dAddAttrs, Conv2dAddIntPar
   const inType = ctx.inputs[0].dtype;
   const blockType = ctx.inputs[1].dtype;
   if (inType !== outType || blockType !== outType) throw unsupported(name, 'mixes int8 and uint8 tensors');
-  const a = sum.kernel!.ctx as { fast: boolean; clampLo: boolean; clampHi: boolean };
   const outC = c.outC as number;
   const scratch = conv2dAddScratch(rowShape(c), s ? rowShape(s) : null, outC);
 
-  // Which add input is which, and where a table is only a shift (then it is not stored).
+  // Which add input is which, and where a table is only a shift (then it is not stored). The
+  // kernel sums twice the rescaled values (kit_residual_*: SMMULR takes 2 sum): the stored tables are
+  // doubled, and a shifted input's -z << 20 goes into the other input's table, else into `offset`.
   const { qmin } = dtypeRange(outType as 'int8' | 'uint8');
-  const [table1, table2] = sum.arrays;
   const zp = (i: number) => parts.add.inputs[i].quant!.zeroPoint[0];
   const convIndex = ctx.attrs.convFirst ? 0 : 1;
-  const shifted = [isShift(table1.data, qmin, zp(0)), isShift(table2.data, qmin, zp(1))];
-  const addFields = sum.params!.fields.map((f) =>
-    (f.name === 'input1_table' && shifted[0]) || (f.name === 'input2_table' && shifted[1]) ? { name: f.name, value: '0' } : f,
-  );
-  const addArrays: CArray[] = [table1, table2].filter((_, i) => !shifted[i]);
-  const tableField = (i: number) => (i === 0 ? 'input1_table' : 'input2_table');
-
+  const tables = sum.arrays.map((a) => a.data);
+  const shifted = [isShift(tables[0], qmin, zp(0)), isShift(tables[1], qmin, zp(1))];
+  let offset = shifted.reduce((k, sh, i) => k - (sh ? zp(i) * 2 ** (SHIFT + 1) : 0), 0);
+  const addArrays: CArray[] = [];
+  const addFields = [...sum.params!.fields];
+  // The conv's table takes the offset first (index order: the conv's input, then the shortcut's).
+  for (const i of [convIndex, 1 - convIndex]) {
+    const field = i === 0 ? 'input1_table' : 'input2_table';
+    const at = addFields.findIndex((f) => f.name === field);
+    if (shifted[i]) {
+      addFields[at] = { name: field, value: '0' };
+      continue;
+    }
+    const doubled = Int32Array.from(tables[i], (v) => 2 * v + offset);
+    addArrays.push({ ...sum.arrays[i], data: doubled, comment: `${sum.arrays[i].comment}, doubled${offset ? `, ${offset} added (the other input's zero point)` : ''}` });
+    offset = 0;
+  }
+  // Every partial sum of the doubled terms: each is at most 2 max|rescaled| plus the folded zero points.
+  const maxAbs = (t: ArrayLike<number>) => Array.from(t).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  checkInt32(name, 'twice the sum of the rescaled inputs', 2 * (maxAbs(tables[0]) + maxAbs(tables[1])) + 2 ** (SHIFT + 1) * (Math.abs(zp(0)) + Math.abs(zp(1))));
+  const a = sum.kernel!.ctx as { fast: boolean; clampLo: boolean; clampHi: boolean };
+  const residual = {
+    convTable: convIndex === 0 ? 'input1_table' : 'input2_table',
+    shortcutTable: convIndex === 0 ? 'input2_table' : 'input1_table',
+    convShifted: shifted[convIndex],
+    shortcutShifted: shifted[1 - convIndex],
+    offset,
+    fast: a.fast,
+    foldZeroPoint: a.fast && ctx.intParams.add.outputShift >= -20,
+    clampLo: a.clampLo,
+    clampHi: a.clampHi,
+  };
   const id = ctx.id;
   const geometry = `${c.kH}x${c.kW}s${c.strideH}${c.strideW !== c.strideH ? `x${c.strideW}` : ''}_${c.inH}x${c.inW}x${c.inC}_${outC}`;
   const shortName = s ? `1x1s${s.strideH}${s.strideW !== s.strideH ? `x${s.strideW}` : ''}_${s.inC}` : 'id';
   const t = ctypeOf(outType);
   const fused = ctx.attrs.fused.join(' + ');
-  const residual = {
-    convTable: tableField(convIndex),
-    shortcutTable: tableField(1 - convIndex),
-    convShifted: shifted[convIndex],
-    shortcutShifted: shifted[1 - convIndex],
-    convZeroPoint: zp(convIndex),
-    shortcutZeroPoint: zp(1 - convIndex),
-    fast: a.fast,
-    clampLo: a.clampLo,
-    clampHi: a.clampHi,
-  };
+
   return {
     index: ctx.index,
     node: ctx.node,
