@@ -1,8 +1,8 @@
 /**
  * Residual blocks for the fused-kernel tests: every shape the fusion pass and the in-place planner
  * distinguish (identity shortcut; 1x1 stride-2 shortcut with out channels = 2x, < 2x and > 2x the
- * in channels; odd widths and odd pixel counts; channel counts that are not multiples of 4 (the
- * scalar im2col); weight zero points; the add's general requantization; both add input orders), as
+ * in channels; odd widths and odd pixel counts; channel counts that are not multiples of 4 (row
+ * buffers padded to 4 channels); weight zero points; the add's general requantization; both add input orders), as
  * hand-built quantized graphs (graphs.ts): nothing here has to be "right", only valid.
  */
 import type { Graph } from '../../src/ir/graph.js';
