@@ -168,10 +168,12 @@ export function registerVerify(program: Command): void {
           progress.stop();
           process.off('SIGINT', onSigint);
         }
-        if (profileLayers) {
-          const want = flags.profile === true ? PROFILE_IMAGES : (flags.profile as number);
-          const indices = [...answers.keys()].sort((a, b) => a - b).slice(0, want);
+        const want = flags.profile === true ? PROFILE_IMAGES : Number(flags.profile ?? 0);
+        const indices = [...answers.keys()].sort((a, b) => a - b).slice(0, want);
+        if (profileLayers && indices.length > 0 && !controller.signal.aborted) {
           process.stderr.write(`profiling ${indices.length} image${indices.length === 1 ? '' : 's'} layer by layer\n`);
+          // The verification stands on its own: saved first, so a profile that fails loses nothing.
+          save(report);
           report.profile = await profileProject({
             project,
             board,
