@@ -42,6 +42,10 @@ test('profile: cycles on a real board\'s counter, no unprofiled count on a port;
   assert.equal(p.unit, 'cycles');
   assert.equal(p.hookPerMark, null);
   assert.match(renderProfile(p), /unprofiled firmware not run/);
+  // Wall time (the host board's nanoseconds): an unprofiled run is shown, but the difference is not the marks' cost.
+  const host = buildProfile({ board: 'host', layers, runs: [{ index: 0, ticks: 1000, marks: [0, 100, 900, 950], unprofiledTicks: 1200 }], info: { tickHz: 1e9, clockHz: 0, profileMarks: 4 } });
+  assert.deepEqual([host.unit, host.unprofiledTotal, host.hookPerMark], ['ns', 1200, null]);
+  assert.match(renderProfile(host), /not exact counts, so the marks' cost is not measured/);
   assert.throws(
     () => buildProfile({ board: 'esp32', layers, runs: [{ index: 0, ticks: 10, marks: [0, 1, 2] }], info: { ...info, profileMarks: 3 } }),
     kitError('profile-mismatch', /sends 3 marks but the project has 3 layers \(4 marks\)/),

@@ -46,7 +46,7 @@ export interface LayerProfile {
   macs: number;
   /** The same image on the normal firmware (null when it was not run there, e.g. a real board holding only the profiling build). */
   unprofiledTotal: number | null;
-  /** (total - unprofiledTotal) / marks: what one mark adds; null without an unprofiled run. Every layer's figure holds one. */
+  /** (total - unprofiledTotal) / marks: what one mark adds; null without an unprofiled run or exact counts. Every layer's figure holds one. */
   hookPerMark: number | null;
   marks: number;
   /** Profiled totals over all the images: the spread data-dependent branches leave. */
@@ -106,7 +106,8 @@ export function buildProfile(opts: ProfileOptions): LayerProfile {
     total,
     macs: layers.reduce((s, l) => s + l.macs, 0),
     unprofiledTotal,
-    hookPerMark: unprofiledTotal === null ? null : (total - unprofiledTotal) / marks.length,
+    // Only exact counts pair up: on wall time (the host board) two runs differ by more than the marks.
+    hookPerMark: unprofiledTotal === null || unit !== 'instructions' ? null : (total - unprofiledTotal) / marks.length,
     marks: marks.length,
     totalMin: Math.min(...totals),
     totalMax: Math.max(...totals),

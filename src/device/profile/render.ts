@@ -20,6 +20,8 @@ export function renderProfile(p: LayerProfile): string {
     out.push(
       `unprofiled firmware, same image: ${n(p.unprofiledTotal)} ${unit}; the ${p.marks} marks add ${n(p.total - p.unprofiledTotal)}, ${p.hookPerMark.toFixed(1)} per mark: each layer's figure holds one mark's cost`,
     );
+  } else if (p.unprofiledTotal !== null) {
+    out.push(`unprofiled firmware, same image: ${n(p.unprofiledTotal)} ${unit}; not exact counts, so the marks' cost is not measured: each layer's figure holds one counter read`);
   } else {
     out.push(`unprofiled firmware not run: each layer's figure holds the cost of one counter read (not measured here)`);
   }
