@@ -3,8 +3,8 @@
  * CIFAR-10 shape (throughput does not depend on pixel values). Prints one line per measurement.
  *   npm run bench:train -- [--backend wasm] [--models resnet8,resnet-seed] [--batch 32] [--steps 20]
  *     [--threads N]   threads of the native backend (default: all cores; sets KIT_NATIVE_THREADS)
- *     [--profile]     also print the kernels that take the most time in a training step (averaged
- *                     over a quarter of --steps steps)
+ *     [--profile]     also print the kernels that take the most time in a training step and in an
+ *                     inference batch (averaged over a quarter of --steps calls)
  *     [--vs-pytorch]  also run the same models, batch, steps and threads in PyTorch on the CPU
  *                     (scripts/pytorch/reference.py; needs python3-torch) and print both and the ratio
  * Rates are the mean over all timed steps and, in brackets, that of the fastest step.
@@ -115,17 +115,21 @@ for (const name of values.models!.split(',')) {
   }
   if (values.profile) {
     const n = Math.max(1, Math.round(steps / 4));
-    const t0 = performance.now();
-    const stats = profileKernels(() => {
-      for (let i = 0; i < n; i++) step();
-    });
-    const total = (performance.now() - t0) / n;
-    const inKernels = [...stats.values()].reduce((a, s) => a + s.ms, 0) / n;
-    const calls = [...stats.values()].reduce((a, s) => a + s.calls, 0) / n;
-    console.log(`  per training step: ${total.toFixed(1)} ms, ${inKernels.toFixed(1)} ms in ${calls} kernel calls`);
-    for (const [kernel, s] of [...stats].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12)) {
-      console.log(`  ${kernel.padEnd(24)} ${String(s.calls / n).padStart(5)} calls ${(s.ms / n).toFixed(2).padStart(9)} ms`);
-    }
+    const report = (what: string, f: () => void) => {
+      const t0 = performance.now();
+      const stats = profileKernels(() => {
+        for (let i = 0; i < n; i++) f();
+      });
+      const total = (performance.now() - t0) / n;
+      const inKernels = [...stats.values()].reduce((a, s) => a + s.ms, 0) / n;
+      const calls = [...stats.values()].reduce((a, s) => a + s.calls, 0) / n;
+      console.log(`  per ${what}: ${total.toFixed(1)} ms, ${inKernels.toFixed(1)} ms in ${calls} kernel calls`);
+      for (const [kernel, s] of [...stats].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12)) {
+        console.log(`  ${kernel.padEnd(24)} ${String(s.calls / n).padStart(5)} calls ${(s.ms / n).toFixed(2).padStart(9)} ms`);
+      }
+    };
+    report('training step', step);
+    report('inference batch', inferOnce);
   }
   tf.dispose([x, y]);
   model.dispose();
