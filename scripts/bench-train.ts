@@ -3,8 +3,8 @@
  * CIFAR-10 shape (throughput does not depend on pixel values). Prints one line per measurement.
  *   npm run bench:train -- [--backend wasm] [--models resnet8,resnet-seed] [--batch 32] [--steps 20]
  *     [--threads N]   threads of the native backend (default: all cores; sets KIT_NATIVE_THREADS)
- *     [--profile]     also print the kernels that take the most time in a training step (averaged
- *                     over a quarter of --steps steps)
+ *     [--profile]     also print the kernels that take the most time in a training step and in an
+ *                     inference batch (averaged over a quarter of --steps calls)
  *     [--vs-pytorch]  also run the same models, batch, steps and threads in PyTorch on the CPU
  *                     (scripts/pytorch/reference.py; needs python3-torch) and print both and the ratio
  * Rates are the mean over all timed steps and, in brackets, that of the fastest step.
@@ -14,6 +14,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { getModelSpec } from '../src/models/registry.js';
 import { createAdam } from '../src/train/backend/native-adam.js';
+import { foldBatchNorm } from '../src/train/fold-batchnorm.js';
 import { selectBackend, type BackendChoice } from '../src/train/backend/select-backend.js';
 import { findTorchPython, NO_TORCH, runReference } from './pytorch/run-reference.js';
 
@@ -83,7 +84,9 @@ for (const name of values.models!.split(',')) {
     loss.dataSync();
     loss.dispose();
   };
-  const inferOnce = () => tf.tidy(() => (model.apply(x, { training: false }) as tf.Tensor).dataSync());
+  // Inference as kit evaluates: on a copy with BatchNorm folded into the convolutions.
+  const inference = await foldBatchNorm(model);
+  const inferOnce = () => tf.tidy(() => (inference.apply(x, { training: false }) as tf.Tensor).dataSync());
   // Images/s over all n calls (mean) and of the fastest call (best): on a shared machine the best
   // call is the one least disturbed by other jobs, so ratios of bests compare the two sides best.
   const time = (f: () => void, n: number) => {
@@ -115,18 +118,23 @@ for (const name of values.models!.split(',')) {
   }
   if (values.profile) {
     const n = Math.max(1, Math.round(steps / 4));
-    const t0 = performance.now();
-    const stats = profileKernels(() => {
-      for (let i = 0; i < n; i++) step();
-    });
-    const total = (performance.now() - t0) / n;
-    const inKernels = [...stats.values()].reduce((a, s) => a + s.ms, 0) / n;
-    const calls = [...stats.values()].reduce((a, s) => a + s.calls, 0) / n;
-    console.log(`  per training step: ${total.toFixed(1)} ms, ${inKernels.toFixed(1)} ms in ${calls} kernel calls`);
-    for (const [kernel, s] of [...stats].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12)) {
-      console.log(`  ${kernel.padEnd(24)} ${String(s.calls / n).padStart(5)} calls ${(s.ms / n).toFixed(2).padStart(9)} ms`);
-    }
+    const report = (what: string, f: () => void) => {
+      const t0 = performance.now();
+      const stats = profileKernels(() => {
+        for (let i = 0; i < n; i++) f();
+      });
+      const total = (performance.now() - t0) / n;
+      const inKernels = [...stats.values()].reduce((a, s) => a + s.ms, 0) / n;
+      const calls = [...stats.values()].reduce((a, s) => a + s.calls, 0) / n;
+      console.log(`  per ${what}: ${total.toFixed(1)} ms, ${inKernels.toFixed(1)} ms in ${calls} kernel calls`);
+      for (const [kernel, s] of [...stats].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12)) {
+        console.log(`  ${kernel.padEnd(24)} ${String(s.calls / n).padStart(5)} calls ${(s.ms / n).toFixed(2).padStart(9)} ms`);
+      }
+    };
+    report('training step', step);
+    report('inference batch', inferOnce);
   }
   tf.dispose([x, y]);
   model.dispose();
+  inference.dispose();
 }

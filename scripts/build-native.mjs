@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
- * Builds kit's native CPU kernels (src/native, a node-gyp addon linked against OpenBLAS). Runs at
+ * Builds kit's native CPU kernels (src/native, a node-gyp addon linked against OpenBLAS, and against
+ * oneDNN for the convolutions when libdnnl-dev is installed: optional, detected here). Runs at
  * `npm install`, and by hand. It never fails the install: without g++, Node's headers or
  * OpenBLAS it prints one line saying so and kit trains on WebAssembly instead. Exactly one line
  * is printed either way; the compiler's output goes to src/native/build/build.log.
  *   node scripts/build-native.mjs [--strict]   (--strict: exit 1 when the addon is not built)
- * KIT_SKIP_NATIVE_BUILD=1 skips the build.
+ * KIT_SKIP_NATIVE_BUILD=1 skips the build; KIT_DNNL=0 builds without oneDNN even when it is installed.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,14 +24,17 @@ function which(cmd) {
   return (spawnSync('/bin/sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).stdout ?? '').trim() || undefined;
 }
 
-/** The folder with cblas.h and openblas_config.h (Debian keeps one per OpenBLAS variant). */
-function findOpenBlasInclude() {
-  let arch = 'x86_64-linux-gnu';
+/** Debian's multiarch triplet, for the library and header folders. */
+function multiarch() {
   try {
-    arch = execFileSync('gcc', ['-print-multiarch'], { encoding: 'utf8' }).trim() || arch;
+    return execFileSync('gcc', ['-print-multiarch'], { encoding: 'utf8' }).trim() || 'x86_64-linux-gnu';
   } catch {
-    // no gcc: the default multiarch folder is as good a guess as any
+    return 'x86_64-linux-gnu'; // no gcc: the default multiarch folder is as good a guess as any
   }
+}
+
+/** The folder with cblas.h and openblas_config.h (Debian keeps one per OpenBLAS variant). */
+function findOpenBlasInclude(arch) {
   const candidates = [
     process.env.KIT_BLAS_INCLUDE,
     `/usr/include/${arch}/openblas-pthread`,
@@ -40,6 +44,14 @@ function findOpenBlasInclude() {
     '/usr/local/include',
   ];
   return candidates.find((d) => d && existsSync(join(d, 'cblas.h')) && existsSync(join(d, 'openblas_config.h')));
+}
+
+/** True when oneDNN's C++ header and library are installed (Debian: libdnnl-dev). */
+function haveDnnl(arch) {
+  if (process.env.KIT_DNNL === '0') return false;
+  const header = ['/usr/include', '/usr/local/include'].some((d) => existsSync(join(d, 'oneapi', 'dnnl', 'dnnl.hpp')));
+  const lib = [`/usr/lib/${arch}`, '/usr/lib', '/usr/local/lib'].some((d) => existsSync(join(d, 'libdnnl.so')));
+  return header && lib;
 }
 
 /** node-gyp: the one npm runs scripts with, else the one bundled with npm, else on PATH. */
@@ -52,7 +64,8 @@ function findNodeGyp() {
 
 function build() {
   if (!which('g++') && !which('c++')) return { ok: false, reason: 'no C++ compiler (apt-get install g++)' };
-  const include = findOpenBlasInclude();
+  const arch = multiarch();
+  const include = findOpenBlasInclude(arch);
   if (!include) return { ok: false, reason: 'OpenBLAS headers not found (apt-get install libopenblas-dev)' };
   const gyp = findNodeGyp();
   if (!gyp) return { ok: false, reason: 'node-gyp not found (it comes with npm)' };
@@ -63,7 +76,7 @@ function build() {
   if (!process.env.npm_config_nodedir && existsSync(join(prefix, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${prefix}`);
   const r = spawnSync(gyp[0], args, {
     cwd: nativeDir,
-    env: { ...process.env, KIT_BLAS_INCLUDE: include, KIT_BLAS_LIBS: process.env.KIT_BLAS_LIBS ?? '-lopenblas' },
+    env: { ...process.env, KIT_BLAS_INCLUDE: include, KIT_BLAS_LIBS: process.env.KIT_BLAS_LIBS ?? '-lopenblas', KIT_DNNL: haveDnnl(arch) ? '1' : '0' },
     encoding: 'utf8',
     timeout: 10 * 60 * 1000,
   });
@@ -73,7 +86,7 @@ function build() {
     return { ok: false, reason: `node-gyp failed (${r.error?.message ?? `exit ${r.status}`}; see src/native/build/build.log)` };
   }
   // Load it once in a child process: a library that links but does not load is no build.
-  const check = spawnSync(process.execPath, ['-e', `console.log(require(${JSON.stringify(addonPath)}).info().blas)`], { encoding: 'utf8' });
+  const check = spawnSync(process.execPath, ['-e', `console.log([require(${JSON.stringify(addonPath)}).info()].map((i) => i.blas + (i.dnnl ? ', ' + i.dnnl : ''))[0])`], { encoding: 'utf8' });
   if (check.status !== 0) return { ok: false, reason: `the addon does not load: ${(check.stderr || '').trim().split('\n')[0]}` };
   return { ok: true, blas: check.stdout.trim() };
 }

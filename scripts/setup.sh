@@ -3,6 +3,8 @@
 # or with sudo), then, in a clone without node_modules, runs npm install, then the demo.
 #   - every board's packages, from the "requires" of boards/*.json (compilers, emulators)
 #   - g++, make, python3 and libopenblas-dev: the native CPU training kernels, built at npm install
+#   - libdnnl-dev (oneDNN): their convolutions on the CPU's widest vector units (optional to the
+#     build, which falls back to kit's own kernels without it)
 #   - gcc-xtensa-lx106 + picolibc: the tests compile the ESP32 firmware and generated C for Xtensa
 #   - gcc-riscv64-unknown-elf + picolibc (rv32imc, ESP32-C3-class) and cmake: the tests build the
 #     project formats of kit codegen --format
@@ -23,7 +25,7 @@ for arg in "$@"; do
   esac
 done
 
-base=(libopenblas-dev g++ make python3 clang gcc-xtensa-lx106 picolibc-xtensa-lx106-elf gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf cmake chromium)
+base=(libopenblas-dev libdnnl-dev g++ make python3 clang gcc-xtensa-lx106 picolibc-xtensa-lx106-elf gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf cmake chromium)
 mapfile -t board_packages < <(node "$root/scripts/board-packages.mjs")
 packages=("${board_packages[@]}" "${base[@]}")
 

@@ -76,10 +76,12 @@ const OPENBLAS_LIBS = ['/usr/lib/x86_64-linux-gnu/libopenblas.so.0', '/usr/lib/a
 export async function checkTraining(): Promise<TrainingCheck> {
   const native = loadNativeAddon();
   const blas = native.ok ? native.addon.info().blas : null;
+  const dnnl = native.ok ? native.addon.info().dnnl : '';
+  const convs = dnnl ? `convolutions on ${dnnl}` : 'convolutions on kit\'s own kernels (built without libdnnl-dev)';
   const lib = OPENBLAS_LIBS.find((f) => existsSync(f));
   return {
     native: native.ok
-      ? { ok: true, blas, detail: `loaded, ${native.threads} threads, BLAS ${blas || 'none'}` }
+      ? { ok: true, blas, detail: `loaded, ${native.threads} threads, BLAS ${blas || 'none'}, ${convs}` }
       : { ok: false, blas: null, detail: `${native.reason}; training falls back to WebAssembly (slower); with g++ and libopenblas-dev installed (kit setup), build them with npm rebuild kit (in a clone: npm run build:native)` },
     openblas: lib ? { ok: true, detail: lib } : { ok: false, detail: 'not found: apt-get install libopenblas-dev (kit setup installs it), then npm rebuild kit' },
     optional: [

@@ -2,9 +2,19 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { normalizeImages } from '../data/normalize.js';
 import { itemBytes, type LabelledImages } from '../data/types.js';
+import { foldBatchNorm } from './fold-batchnorm.js';
 
-/** Top-1 accuracy (0..1) of a float model on a labelled set, in inference mode. */
-export async function evaluateAccuracy(model: tfl.LayersModel, set: LabelledImages, table: Float32Array, batch = 250): Promise<number> {
+/** Top-1 accuracy (0..1) of a float model on a labelled set, in inference mode (BatchNorm folded). */
+export async function evaluateAccuracy(trained: tfl.LayersModel, set: LabelledImages, table: Float32Array, batch = 250): Promise<number> {
+  const model = await foldBatchNorm(trained);
+  try {
+    return countCorrect(model, set, table, batch);
+  } finally {
+    model.dispose();
+  }
+}
+
+async function countCorrect(model: tfl.LayersModel, set: LabelledImages, table: Float32Array, batch: number): Promise<number> {
   let correct = 0;
   const IMAGE_BYTES = itemBytes(set.shape);
   const buf = new Float32Array(batch * IMAGE_BYTES);

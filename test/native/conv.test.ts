@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../../src/util/rng.js';
-import { assertClose, randomTensor, runBoth, skip, useNative } from './fixtures.js';
+import { addon, assertClose, assertSame, randomTensor, runBoth, skip, useNative } from './fixtures.js';
 
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
 interface Case {
@@ -83,5 +83,60 @@ test('native Conv2DBackpropFilter matches the JS kernel', { skip }, async () => 
     const r = await runBoth('Conv2DBackpropFilter', { x: randomTensor(c.x, rng), dy: randomTensor(outShape(c), rng) }, { ...attrsOf(c), filterShape: c.f });
     assert.deepEqual(r.gotShape, c.f);
     assertClose(r.got, r.want, 1e-5, label('Conv2DBackpropFilter', c));
+  }
+});
+
+// Shapes that the forward pass hands to oneDNN when the addon is built with it (32 channels and
+// more, except RGB stems): odd sizes, stride 2, 1x1, 'same' and 'valid', batch 1, and batches
+// that do not split into equal chunks of images (11 = 5 chunks of 2 + 1).
+const DNNL_CASES: Case[] = [
+  { x: [1, 9, 9, 32], f: [3, 3, 32, 32], strides: 1, pad: 'same' },
+  { x: [11, 8, 8, 16], f: [3, 3, 16, 32], strides: 2, pad: 'same' },
+  { x: [3, 9, 7, 24], f: [3, 3, 24, 72], strides: 2, pad: 'valid' },
+  { x: [2, 7, 7, 64], f: [1, 1, 64, 128], strides: 1, pad: 'same' },
+  { x: [5, 9, 9, 32], f: [1, 1, 32, 64], strides: 2, pad: 'same' },
+  { x: [2, 6, 6, 130], f: [3, 3, 130, 100], strides: 1, pad: 'same' },
+  { x: [2, 10, 10, 3], f: [1, 1, 3, 64], strides: 1, pad: 'valid' },
+  { x: [9, 5, 5, 40], f: [3, 3, 40, 48], strides: 1, pad: 'valid' },
+];
+
+test('FusedConv2D on oneDNN and on kit\'s own kernels both match the JS kernel', { skip }, async () => {
+  await useNative();
+  const rng = new Rng(15);
+  try {
+    for (const dnnl of [true, false]) {
+      addon!.setDnnl(dnnl);
+      for (const c of DNNL_CASES) {
+        for (const activation of ['linear', 'relu']) {
+          const inputs = { x: randomTensor(c.x, rng), filter: randomTensor(c.f, rng), bias: randomTensor([c.f[3]], rng) };
+          const r = await runBoth('FusedConv2D', inputs, { ...attrsOf(c), activation, leakyreluAlpha: 0.2 });
+          assert.deepEqual(r.gotShape, r.wantShape);
+          assertClose(r.got, r.want, 1e-5, label(`FusedConv2D dnnl=${dnnl} ${activation}`, c));
+        }
+      }
+    }
+  } finally {
+    addon!.setDnnl(true);
+  }
+});
+
+test('the forward convolution is bit-identical run to run and for 1 or 2 threads', { skip }, async () => {
+  await useNative();
+  const rng = new Rng(16);
+  const threads = addon!.info().threads;
+  try {
+    for (const c of DNNL_CASES) {
+      const inputs = { x: randomTensor(c.x, rng), filter: randomTensor(c.f, rng), bias: randomTensor([c.f[3]], rng) };
+      const attrs = { ...attrsOf(c), activation: 'relu', leakyreluAlpha: 0.2 };
+      addon!.setThreads(2);
+      const a = await runBoth('FusedConv2D', inputs, attrs);
+      const b = await runBoth('FusedConv2D', inputs, attrs);
+      addon!.setThreads(1);
+      const one = await runBoth('FusedConv2D', inputs, attrs);
+      assertSame(b.got, a.got, label('run to run', c));
+      assertSame(one.got, a.got, label('1 vs 2 threads', c));
+    }
+  } finally {
+    addon!.setThreads(threads);
   }
 });

@@ -10,6 +10,7 @@
 #include "adam.h"
 #include "batchnorm.h"
 #include "conv.h"
+#include "conv_dnnl.h"
 #include "elementwise.h"
 #include "gemm.h"
 #include "int_conv.h"
@@ -32,9 +33,11 @@ napi_value undefined(napi_env env) {
 const char* g_blas = "";
 
 napi_value Info(napi_env env, napi_callback_info) {
-  napi_value obj, blas, threads;
+  napi_value obj, blas, threads, dnnl;
   napi_create_object(env, &obj);
   napi_create_string_utf8(env, g_blas, NAPI_AUTO_LENGTH, &blas);
+  napi_create_string_utf8(env, dnnl_enabled() ? dnnl_description() : "", NAPI_AUTO_LENGTH, &dnnl);
+  napi_set_named_property(env, obj, "dnnl", dnnl);
   napi_create_int32(env, num_threads(), &threads);
   napi_set_named_property(env, obj, "blas", blas);
   napi_set_named_property(env, obj, "threads", threads);
@@ -45,6 +48,20 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
   Args a(env, info);
   int n = (int)a.num(0);
   if (a.ok()) set_num_threads(n);
+  return undefined(env);
+}
+
+// setDnnl(on): convolutions on oneDNN (when built in) or on kit's own kernels only.
+napi_value SetDnnl(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  bool on = false;
+  napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr);
+  if (argc < 1 || napi_get_value_bool(env, arg, &on) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "expected a boolean");
+    return nullptr;
+  }
+  set_dnnl_enabled(on);
   return undefined(env);
 }
 
@@ -380,6 +397,7 @@ napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor fns[] = {
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setDnnl", nullptr, SetDnnl, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2d", nullptr, Conv2D, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackpropInput", nullptr, Conv2DBackpropInput, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackpropFilter", nullptr, Conv2DBackpropFilter, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -1,5 +1,6 @@
 // 2-D convolution, NHWC input, [KH, KW, CI, CO] filter: im2col + GEMM, or the direct kernel of
-// conv_direct.h for 16 to 64 output channels (and, at stride 1, for the input gradient).
+// conv_direct.h for 16 to 64 output channels (and, at stride 1, for the input gradient); the
+// forward pass runs on oneDNN (conv_dnnl.h) where that is built in and faster.
 #pragma once
 
 namespace kit {

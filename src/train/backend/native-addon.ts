@@ -6,8 +6,11 @@ import { fileURLToPath } from 'node:url';
 
 /** The C++ addon built from src/native (see src/native/src/addon.cc for each argument layout). */
 export interface NativeAddon {
-  info(): { blas: string; threads: number };
+  /** dnnl: "oneDNN x.y.z" when the convolutions run on oneDNN, "" when on kit's own kernels. */
+  info(): { blas: string; threads: number; dnnl: string };
   setThreads(n: number): void;
+  /** Convolutions on oneDNN (the default when the addon was built with it) or on kit's kernels. */
+  setDnnl(on: boolean): void;
   conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, shape: Int32Array): void;
   conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, shape: Int32Array): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, shape: Int32Array): void;

@@ -34,7 +34,9 @@ async function useNative(): Promise<SelectedBackend | string> {
   registerNativeBackend(load.addon);
   if (!(await tf.setBackend(NATIVE_BACKEND))) return 'the native backend failed to start';
   const threads = `${load.threads} thread${load.threads === 1 ? '' : 's'}`;
-  return { name: NATIVE_BACKEND, description: `native CPU kernels (kit's C++ addon, ${threads}, ${load.addon.info().blas})` };
+  const { blas, dnnl } = load.addon.info();
+  const convs = dnnl ? `, ${dnnl} convolutions` : '';
+  return { name: NATIVE_BACKEND, description: `native CPU kernels (kit's C++ addon, ${threads}, ${blas}${convs})` };
 }
 
 let noted = false;
