@@ -7,7 +7,10 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { writeCodegenManifest } from '../../src/codegen/codegen-manifest.js';
 import { generateC } from '../../src/codegen/generate.js';
+import { loadBoard } from '../../src/device/boards.js';
+import { espIdfDir, writeEspIdfProject } from '../../src/device/esp-idf/project.js';
 import { KitError } from '../../src/errors.js';
 import { loadQuantized, saveQuantized } from '../../src/quantize/artefact.js';
 import { bestModelDir, saveBestModel } from '../../src/train/checkpoint.js';
@@ -110,6 +113,29 @@ describe('a failed write leaves the old artefact folder as it was', () => {
     assert.notEqual(newWeights, oldWeights);
     assert.ok(readFileSync(join(out, newWeights)).equals(readFileSync(join(bestModelDir(out), newWeights))));
     assert.match(readFileSync(join(out, 'model.json'), 'utf8'), new RegExp(`"\\./${newWeights.replace(/\./g, '\\.')}"`));
+  });
+
+  test('kit flash\'s ESP-IDF project over one that holds an ESP-IDF build, for another chip', async () => {
+    const root = tmpDir('esp-idf');
+    const { int8 } = await smallQuantized(root);
+    const project = join(root, 'c-esp32');
+    const esp32 = loadBoard('esp32');
+    const gen = await generateC({ graph: int8.graph, board: esp32, outDir: project, modelName: 'small' });
+    const manifest = writeCodegenManifest(project, { board: 'esp32', quantizedDir: root, modelHash: gen.hash, arenaBytes: gen.plan.arenaBytes, flashBytes: gen.sizes.flash.total, ramBytes: gen.sizes.ram.total });
+    const dir = writeEspIdfProject({ project, board: esp32, manifest }).dir;
+    // What idf.py leaves there.
+    writeFileSync(join(dir, 'sdkconfig'), '# made by idf.py\n');
+    mkdirSync(join(dir, 'build'));
+    writeFileSync(join(dir, 'build', 'app.bin'), 'app');
+
+    const rewrite = async () => writeEspIdfProject({ project, board: loadBoard('esp32s3'), manifest: { ...manifest, board: 'esp32s3' } });
+    const calls = await failEachCall(dir, rewrite);
+    const written = await rewrite();
+    // A folder and a file for each file written, and the renames that swap the folder in.
+    assert.ok(calls >= 2 * written.files.length + 2, `only ${calls} file-system calls for ${written.files.length} files`);
+    assert.match(readFileSync(join(dir, 'CMakeLists.txt'), 'utf8'), /^set\(IDF_TARGET esp32s3\)$/m);
+    assert.ok(!existsSync(join(dir, 'sdkconfig')) && !existsSync(join(dir, 'build')), 'new settings: sdkconfig and build start afresh');
+    assert.equal(espIdfDir(project), dir);
   });
 
   test('a set of report files (kit verify, kit report, kit export) is replaced together', async () => {
