@@ -52,7 +52,8 @@ function writeKeepingTime(file: string, old: string, content: string | Buffer): 
   }
 }
 
-export function writeEspIdfProject(opts: { project: string; board: Board; manifest: CodegenManifest }): EspIdfProject {
+/** `profile`: compile the per-layer hook in (-DKIT_PROFILE, firmware/harness/profile.h; kit flash --profile). */
+export function writeEspIdfProject(opts: { project: string; board: Board; manifest: CodegenManifest; profile?: boolean }): EspIdfProject {
   const { board, manifest } = opts;
   const project = resolve(opts.project);
   if (board.flash.method !== 'esptool' || !board.espIdf) {
@@ -93,6 +94,7 @@ export function writeEspIdfProject(opts: { project: string; board: Board; manife
     KIT_BOARD_BAUD: `${board.serial.baud}u`,
     KIT_BOARD_UART: `${board.espIdf.uart}`,
     KIT_HARNESS_NO_MAIN: '1',
+    ...(opts.profile ? { KIT_PROFILE: '1' } : {}),
   };
 
   const defaultsFile = join(dir, 'sdkconfig.defaults');
