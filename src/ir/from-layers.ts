@@ -1,9 +1,8 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { KitError } from '../errors.js';
-import { getOp } from '../ops/registry.js';
-import { nodeInputs } from '../ops/op.js';
+import { FloatGraphBuilder } from './float-graph-builder.js';
 import { foldBatchNorm } from './fold-batchnorm.js';
-import { GRAPH_VERSION, type Graph, type GraphNode, type Shape } from './graph.js';
+import type { Graph, GraphNode, Shape } from './graph.js';
 import { validateGraph } from './validate.js';
 
 /** Per-channel input normalization the model was trained with: x = (pixel / 255 - mean) / std. */
@@ -78,33 +77,19 @@ function countConsumers(layers: LayerLike[], outputs: SymbolicTensorLike[]): Map
   return count;
 }
 
-/** Accumulates the graph and maps tfjs symbolic tensors to graph tensors. */
-class GraphBuilder {
-  readonly graph: Graph = { version: GRAPH_VERSION, kind: 'float', tensors: {}, nodes: [], inputs: [], outputs: [] };
+/** Accumulates the graph (FloatGraphBuilder's nodes and tensors) and maps tfjs symbolic tensors to graph tensors. */
+class GraphBuilder extends FloatGraphBuilder {
   private readonly bound = new Map<number, string>();
-  private readonly producer = new Map<string, GraphNode>();
 
-  tensor(id: string, shape: Shape, dtype: 'float32' | 'uint8', data?: Float32Array): string {
+  /** A layer's tensor named like another's would silently replace it. */
+  override tensor(id: string, shape: Shape, dtype: 'float32' | 'uint8', data?: Float32Array): string {
     if (this.graph.tensors[id]) throw new Error(`duplicate tensor '${id}'`);
-    this.graph.tensors[id] = { shape, dtype, ...(data ? { data } : {}) };
-    return id;
+    return super.tensor(id, shape, dtype, data);
   }
 
-  /** Add a node; its output tensor is named after it and its shape inferred by the op. */
-  node(name: string, op: string, inputs: string[], attrs: Record<string, unknown>): string {
-    const def = getOp(op);
-    const split = nodeInputs(def, inputs);
-    const shape = def.inferShape({
-      node: name,
-      attrs: def.attrs.parse(attrs),
-      inputs: split.acts.map((id) => this.graph.tensors[id].shape),
-      params: split.params.map((id) => this.graph.tensors[id].shape),
-    });
-    const out = this.tensor(name, shape, 'float32');
-    const node: GraphNode = { name, op, inputs, outputs: [out], attrs };
-    this.graph.nodes.push(node);
-    this.producer.set(out, node);
-    return out;
+  /** Public here: the layer converters below add their nodes through it. */
+  override node(name: string, op: string, inputs: string[], attrs: Record<string, unknown>): string {
+    return super.node(name, op, inputs, attrs);
   }
 
   bind(t: SymbolicTensorLike, id: string): void {

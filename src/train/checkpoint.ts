@@ -38,6 +38,18 @@ export const TrainState = z.object({
 export type TrainState = z.infer<typeof TrainState>;
 
 const POINTER = 'latest.json';
+/** The best epoch's model so far, beside the checkpoints: the run's output is copied from it at the end. */
+const BEST = 'best';
+
+/** Where a run keeps its best epoch's model until it writes its output (src/train/output.ts). */
+export function bestModelDir(out: string): string {
+  return join(out, 'checkpoints', BEST);
+}
+
+/** Keeps `model` as the run's best so far, replacing the previous best whole. */
+export async function saveBestModel(out: string, model: tfl.LayersModel): Promise<void> {
+  await replaceFolder(bestModelDir(out), { stage: 'train' }, (dir) => saveLayersModel(model, dir));
+}
 
 /**
  * Checkpoints live in `<out>/checkpoints/<tag>/` (model, optimizer, state). A checkpoint is written
@@ -57,7 +69,7 @@ export async function saveCheckpoint(out: string, model: tfl.LayersModel, opt: t
   });
   writeFileAtomic(join(root, POINTER), JSON.stringify({ checkpoint: tag }));
   for (const d of readdirSync(root)) {
-    if (d !== tag && d !== POINTER && !d.startsWith('.') && !d.includes('.tmp-')) rmSync(join(root, d), { recursive: true, force: true });
+    if (d !== tag && d !== POINTER && d !== BEST && !d.startsWith('.') && !d.includes('.tmp-')) rmSync(join(root, d), { recursive: true, force: true });
   }
 }
 

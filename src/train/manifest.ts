@@ -7,7 +7,6 @@ import type { ImageDataset } from '../data/types.js';
 import { KitError } from '../errors.js';
 import type { ModelSpec, TrainingRecipe } from '../models/registry.js';
 import type { ModelSummary } from '../models/summary.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
 import { checkSchemaVersion } from '../util/schema-version.js';
 import { KIT_VERSION } from '../version.js';
 import type { TrainState } from './checkpoint.js';
@@ -59,8 +58,9 @@ export interface ManifestInput {
   backend: string;
 }
 
-export function writeManifest(out: string, m: ManifestInput): TrainManifest {
-  const manifest: TrainManifest = {
+/** kit.json of a finished run (written with the model by src/train/output.ts). */
+export function trainManifest(m: ManifestInput): TrainManifest {
+  return {
     schema: TRAIN_MANIFEST_SCHEMA,
     kitVersion: KIT_VERSION,
     stage: 'train',
@@ -86,8 +86,6 @@ export function writeManifest(out: string, m: ManifestInput): TrainManifest {
     testAccuracy: m.testAccuracy,
     trainSeconds: m.state.history.reduce((s, h) => s + h.seconds, 0),
   };
-  writeFileAtomic(join(out, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
-  return manifest;
 }
 
 /** What later stages need of a trained model's manifest; the rest is a record for people. */

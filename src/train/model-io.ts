@@ -14,6 +14,9 @@ interface ModelJson {
   weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
 }
 
+/** The weights file saveLayersModel writes, named by its content hash. */
+export const WEIGHTS_FILE = /^weights\.[0-9a-f]{12}\.bin$/;
+
 /**
  * Saves a model in the TF.js Layers format (model.json + one weights file), loadable by
  * `tf.loadLayersModel`. The weights file is named by its content hash and written before
@@ -34,7 +37,7 @@ export async function saveLayersModel(model: tfl.LayersModel, dir: string): Prom
       };
       writeFileAtomic(join(dir, 'model.json'), JSON.stringify(json));
       for (const f of readdirSync(dir)) {
-        if (/^weights\.[0-9a-f]{12}\.bin$/.test(f) && f !== name) rmSync(join(dir, f), { force: true });
+        if (WEIGHTS_FILE.test(f) && f !== name) rmSync(join(dir, f), { force: true });
       }
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),

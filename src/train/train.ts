@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { ensureParent } from '../util/atomic-folder.js';
 import { join, resolve } from 'node:path';
 import { augmentBatch } from '../data/augment.js';
@@ -14,12 +14,12 @@ import { getModelSpec, type TrainingRecipe } from '../models/registry.js';
 import { summarizeModel, type ModelSummary } from '../models/summary.js';
 import { Rng } from '../util/rng.js';
 import { selectBackend, type BackendChoice } from './backend/select-backend.js';
-import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type EpochRecord, type TrainState } from './checkpoint.js';
+import { bestModelDir, hasCheckpoint, loadCheckpoint, saveBestModel, saveCheckpoint, type EpochRecord, type TrainState } from './checkpoint.js';
 import { createAdam } from './backend/native-adam.js';
 import { evaluateAccuracy } from './evaluate.js';
 import { beta1At, learningRateAt } from './lr-schedule.js';
-import { MANIFEST_FILE, writeManifest, type TrainManifest } from './manifest.js';
-import { saveLayersModel } from './model-io.js';
+import { MANIFEST_FILE, trainManifest, type TrainManifest } from './manifest.js';
+import { writeTrainOutput } from './output.js';
 
 export interface TrainOptions {
   model: string;
@@ -212,7 +212,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const isBest = !state.best || valAccuracy === null || state.best.valAccuracy === null || valAccuracy > state.best.valAccuracy;
     if (isBest) {
       state.best = { epoch: record.epoch, valAccuracy };
-      await saveLayersModel(model, out);
+      await saveBestModel(out, model);
     }
     emit({ type: 'epoch-end', record, best: isBest });
     state.epoch++;
@@ -223,9 +223,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
   // The output model is the best-validation epoch's; measure the test set on exactly that one.
   const { loadLayersModel } = await import('./model-io.js');
-  const best = await loadLayersModel(out);
+  // (Runs checkpointed before the best model was kept beside the checkpoints wrote it to --out.)
+  const bestDir = existsSync(join(bestModelDir(out), 'model.json')) ? bestModelDir(out) : out;
+  const best = await loadLayersModel(bestDir);
   const testAccuracy = await evaluateAccuracy(best, test, table);
-  const manifest = writeManifest(out, { spec, summary: summarizeModel(best), recipe, seed, state, dataset: { ...ds, source: opts.data }, counts: { train: split.train.count, val: split.val.count, test: test.count }, testAccuracy, backend: backend.description });
+  const manifest = trainManifest({ spec, summary: summarizeModel(best), recipe, seed, state, dataset: { ...ds, source: opts.data }, counts: { train: split.train.count, val: split.val.count, test: test.count }, testAccuracy, backend: backend.description });
+  writeTrainOutput(out, bestDir, manifest);
   emit({ type: 'done', manifest });
   return { completed: true, manifest };
 }

@@ -130,6 +130,32 @@ export function probeFile(file: string, stage: Stage): void {
  * folder; `relocate` maps them to their final place.
  */
 export async function replaceFolder<T>(dir: string, opts: ReplaceFolderOptions, write: (tmp: string) => Promise<T> | T): Promise<T> {
+  const { target, tmp } = startReplace(dir, opts);
+  try {
+    const result = await write(tmp);
+    swapIn(target, tmp, opts.owns);
+    return result;
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw fsUserError(e, opts.stage, dir);
+  }
+}
+
+/** replaceFolder for a `write` that does all its work synchronously. */
+export function replaceFolderSync<T>(dir: string, opts: ReplaceFolderOptions, write: (tmp: string) => T): T {
+  const { target, tmp } = startReplace(dir, opts);
+  try {
+    const result = write(tmp);
+    swapIn(target, tmp, opts.owns);
+    return result;
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw fsUserError(e, opts.stage, dir);
+  }
+}
+
+/** Checks `dir` can be replaced, tidies what a killed run left, and makes the temporary folder. */
+function startReplace(dir: string, opts: ReplaceFolderOptions): { target: string; tmp: string } {
   const target = resolve(dir);
   const parent = dirname(target);
   const base = basename(target);
@@ -142,14 +168,7 @@ export async function replaceFolder<T>(dir: string, opts: ReplaceFolderOptions, 
   } catch (e) {
     throw fsUserError(e, opts.stage, dir);
   }
-  try {
-    const result = await write(tmp);
-    swapIn(target, tmp, opts.owns);
-    return result;
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw fsUserError(e, opts.stage, dir);
-  }
+  return { target, tmp };
 }
 
 function swapIn(target: string, tmp: string, owns: ReplaceFolderOptions['owns']): void {

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -124,8 +124,11 @@ describe('esp32: the ESP-IDF project', () => {
     writeFileSync(join(dir, 'sdkconfig'), '# made by idf.py\n');
     mkdirSync(join(dir, 'build'), { recursive: true });
     writeFileSync(join(dir, 'main', 'kit', 'harness', 'stale.c'), 'int stale;\n');
+    const cmake = join(dir, 'main', 'CMakeLists.txt');
+    utimesSync(cmake, new Date(2020, 0, 1), new Date(2020, 0, 1));
     writeEspIdfProject({ project, board, manifest });
     assert.ok(existsSync(join(dir, 'sdkconfig')) && existsSync(join(dir, 'build')), 'same settings: incremental build kept');
+    assert.equal(statSync(cmake).mtime.getFullYear(), 2020, 'an unchanged file keeps its time: ESP-IDF does not reconfigure');
     assert.ok(!existsSync(join(dir, 'main', 'kit', 'harness', 'stale.c')), 'a file kit does not ship is removed');
     writeEspIdfProject({ project, board: withBoard(board, (j) => ((j as { clockHz: number }).clockHz = 160_000_000)), manifest });
     assert.ok(!existsSync(join(dir, 'sdkconfig')) && !existsSync(join(dir, 'build')), 'new settings: sdkconfig and build start afresh');

@@ -23,7 +23,9 @@ let binary: string | undefined;
 function build(): string {
   if (binary && existsSync(binary)) return binary;
   const out = join(mkdtempSync(join(tmpdir(), 'kit-fault-proxy-')), 'fault_proxy');
-  execFileSync('cc', ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', join(PACKAGE_ROOT, 'test/device/c/fault_proxy.c'), '-o', out]);
+  // The pty set-up is the host board's (firmware/boards/host/pty.c).
+  const host = join(PACKAGE_ROOT, 'firmware/boards/host');
+  execFileSync('cc', ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', `-I${host}`, join(PACKAGE_ROOT, 'test/device/c/fault_proxy.c'), join(host, 'pty.c'), '-o', out]);
   return (binary = out);
 }
 

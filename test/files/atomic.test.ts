@@ -7,10 +7,19 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { writeCodegenManifest } from '../../src/codegen/codegen-manifest.js';
 import { generateC } from '../../src/codegen/generate.js';
+import { loadBoard } from '../../src/device/boards.js';
+import { espIdfDir, writeEspIdfProject } from '../../src/device/esp-idf/project.js';
 import { KitError } from '../../src/errors.js';
 import { loadQuantized, saveQuantized } from '../../src/quantize/artefact.js';
+import { bestModelDir, saveBestModel } from '../../src/train/checkpoint.js';
+import { readManifest, TRAIN_MANIFEST_SCHEMA, type TrainManifest } from '../../src/train/manifest.js';
+import { WEIGHTS_FILE } from '../../src/train/model-io.js';
+import { writeTrainOutput } from '../../src/train/output.js';
 import { replaceFiles } from '../../src/util/atomic-folder.js';
+import { KIT_VERSION } from '../../src/version.js';
+import { buildSmallModel } from '../ir/small-model.js';
 import { kit } from '../cli/helpers.js';
 import { kitError } from '../kit-error.js';
 import { smallQuantized, snapshot, tmpDir, withFaultAt } from './helpers.js';
@@ -65,6 +74,68 @@ describe('a failed write leaves the old artefact folder as it was', () => {
     assert.equal(readFileSync(join(out, 'verify-report.json'), 'utf8'), '{}\n');
     // The sibling quantized files are untouched by a codegen into their folder.
     assert.equal((await loadQuantized(join(root, 'a'))).meta.scheme, 'int8');
+  });
+
+  test('kit train\'s output (model.json, its weights, kit.json) over a previous run\'s', async () => {
+    const out = join(tmpDir('train'), 'run');
+    // kit.json of a one-epoch run; only `model` tells the two runs apart.
+    const manifest = (model: string): TrainManifest => ({
+      schema: TRAIN_MANIFEST_SCHEMA,
+      kitVersion: KIT_VERSION,
+      stage: 'train',
+      model,
+      architecture: { params: 1, macs: 1, floatBytes: 4, int8Bytes: 1 },
+      input: { shape: [8, 8, 3], layout: 'NHWC', pixels: 'RGB' },
+      normalization: { mean: [0, 0, 0], std: [1, 1, 1] },
+      classes: ['a', 'b', 'c', 'd', 'e'],
+      dataset: { source: 'toy', train: 10, val: 0, test: 5 },
+      recipe: { optimizer: 'adam', epochs: 1, batch: 5, lr: 1e-3, schedule: 'constant', seed: 1, augmentation: 'none' },
+      backend: 'wasm',
+      history: [{ epoch: 1, loss: 1, accuracy: 0.5, valAccuracy: null, seconds: 1, lr: 1e-3 }],
+      bestEpoch: 1,
+      valAccuracy: null,
+      testAccuracy: 0.6,
+      trainSeconds: 1,
+    });
+    await saveBestModel(out, buildSmallModel(4));
+    writeTrainOutput(out, bestModelDir(out), manifest('first'));
+    await saveBestModel(out, buildSmallModel(5));
+    const weights = () => readdirSync(out).filter((f) => WEIGHTS_FILE.test(f));
+    const [oldWeights] = weights();
+
+    const calls = await failEachCall(out, async () => writeTrainOutput(out, bestModelDir(out), manifest('second')));
+    // Three files staged (a folder and a temporary file each), then model.json and kit.json set
+    // aside and replaced (two renames each) and the new weights file renamed in.
+    assert.equal(calls, 3 * 2 + 2 * 2 + 1);
+    assert.equal(readManifest(out).model, 'second');
+    const [newWeights] = weights();
+    assert.deepEqual(weights(), [newWeights], 'the previous weights are gone');
+    assert.notEqual(newWeights, oldWeights);
+    assert.ok(readFileSync(join(out, newWeights)).equals(readFileSync(join(bestModelDir(out), newWeights))));
+    assert.match(readFileSync(join(out, 'model.json'), 'utf8'), new RegExp(`"\\./${newWeights.replace(/\./g, '\\.')}"`));
+  });
+
+  test('kit flash\'s ESP-IDF project over one that holds an ESP-IDF build, for another chip', async () => {
+    const root = tmpDir('esp-idf');
+    const { int8 } = await smallQuantized(root);
+    const project = join(root, 'c-esp32');
+    const esp32 = loadBoard('esp32');
+    const gen = await generateC({ graph: int8.graph, board: esp32, outDir: project, modelName: 'small' });
+    const manifest = writeCodegenManifest(project, { board: 'esp32', quantizedDir: root, modelHash: gen.hash, arenaBytes: gen.plan.arenaBytes, flashBytes: gen.sizes.flash.total, ramBytes: gen.sizes.ram.total });
+    const dir = writeEspIdfProject({ project, board: esp32, manifest }).dir;
+    // What idf.py leaves there.
+    writeFileSync(join(dir, 'sdkconfig'), '# made by idf.py\n');
+    mkdirSync(join(dir, 'build'));
+    writeFileSync(join(dir, 'build', 'app.bin'), 'app');
+
+    const rewrite = async () => writeEspIdfProject({ project, board: loadBoard('esp32s3'), manifest: { ...manifest, board: 'esp32s3' } });
+    const calls = await failEachCall(dir, rewrite);
+    const written = await rewrite();
+    // A folder and a file for each file written, and the renames that swap the folder in.
+    assert.ok(calls >= 2 * written.files.length + 2, `only ${calls} file-system calls for ${written.files.length} files`);
+    assert.match(readFileSync(join(dir, 'CMakeLists.txt'), 'utf8'), /^set\(IDF_TARGET esp32s3\)$/m);
+    assert.ok(!existsSync(join(dir, 'sdkconfig')) && !existsSync(join(dir, 'build')), 'new settings: sdkconfig and build start afresh');
+    assert.equal(espIdfDir(project), dir);
   });
 
   test('a set of report files (kit verify, kit report, kit export) is replaced together', async () => {

@@ -11,10 +11,10 @@ import { test } from 'node:test';
 import { KitError } from '../../src/errors.js';
 import { saveQuantized } from '../../src/quantize/artefact.js';
 import { kit, ROOT } from '../cli/helpers.js';
+import { writeToyDataset } from '../train/fixtures.js';
 import { smallQuantized, snapshot, tmpDir, withFaultAt } from './helpers.js';
 
 const MODEL = join(ROOT, 'test', 'fixtures', 'resnet8');
-const SAMPLE = join(ROOT, 'test', 'fixtures', 'cifar10-sample');
 
 function oneLine(r: { code: number; stderr: string; stdout: string }, pattern: RegExp): void {
   assert.equal(r.code, 1, r.stderr);
@@ -71,10 +71,12 @@ test('kit verify: a --report path under a file is refused before the emulator st
 
 test('quantize: --eval and --calib beyond the data say so, and no tfjs advert on stderr', async () => {
   const root = tmpDir('notice');
-  const r = await kit(['quantize', MODEL, '--scheme', 'int8', '--data', SAMPLE, '--calib', '20', '--eval', '99999999', '--out', join(root, 'q')]);
+  // Ten test images (one per class): the note does not need the 200 of the sample to evaluate.
+  const data = writeToyDataset(join(root, 'data'), 2, 1);
+  const r = await kit(['quantize', MODEL, '--scheme', 'int8', '--data', data, '--calib', '10', '--eval', '99999999', '--out', join(root, 'q')]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /^note: --eval 99999999 is more than the 200 test images in \S+; using all 200$/m);
+  assert.match(r.stderr, /^note: --eval 99999999 is more than the 10 test images in \S+; using all 10$/m);
   assert.doesNotMatch(r.stderr, /note: --calib/);
   assert.doesNotMatch(r.stderr, /TensorFlow\.js|tfjs-node/);
-  assert.match(r.stdout, /top-1 on 200 images/);
+  assert.match(r.stdout, /top-1 on 10 images/);
 });

@@ -3,7 +3,8 @@
  * pseudo-terminal. The host side opens the slave (/dev/pts/N) exactly as it would a USB serial
  * port, so the same client code and serialport path are exercised without hardware.
  *
- * Needs _XOPEN_SOURCE >= 600 (posix_openpt and friends); the board JSON's flags define it.
+ * The pty itself is pty.c's. Needs _XOPEN_SOURCE >= 600 (posix_openpt and friends); the board
+ * JSON's flags define it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,27 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
+#include "pty.h"
 #include "uart.h"
 
 static int master_fd = -1;
-
-/* Raw mode by hand (cfmakeraw is not POSIX): no echo, no line editing, no CR/LF translation, or
- * the line discipline would rewrite and echo binary frames. */
-static void make_raw(int fd) {
-    struct termios t;
-    if (tcgetattr(fd, &t) != 0) return;
-    t.c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON | IXOFF);
-    t.c_oflag &= ~(tcflag_t)OPOST;
-    t.c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
-    t.c_cflag &= ~(tcflag_t)(CSIZE | PARENB);
-    t.c_cflag |= CS8;
-    t.c_cc[VMIN] = 1;
-    t.c_cc[VTIME] = 0;
-    tcsetattr(fd, TCSANOW, &t);
-}
 
 static void die(const char *what) {
     fprintf(stderr, "kit host harness: %s: %s\n", what, strerror(errno));
@@ -39,18 +25,11 @@ static void die(const char *what) {
 }
 
 void kit_uart_init(void) {
-    master_fd = posix_openpt(O_RDWR | O_NOCTTY);
-    if (master_fd < 0) die("posix_openpt");
-    if (grantpt(master_fd) != 0 || unlockpt(master_fd) != 0) die("grantpt/unlockpt");
-    const char *name = ptsname(master_fd);
-    if (name == NULL) die("ptsname");
-    /* Keep a slave descriptor of our own: the line settings then stay raw, and reads on the
-     * master block (rather than fail with EIO) while no host has the port open. */
-    int slave_fd = open(name, O_RDWR | O_NOCTTY);
-    if (slave_fd < 0) die("open slave");
-    make_raw(slave_fd);
-    make_raw(master_fd);
-    printf("kit-host-uart: %s\n", name);
+    kit_pty_t pty;
+    const char *failed = kit_pty_open(O_RDWR | O_NOCTTY, &pty);
+    if (failed != NULL) die(failed);
+    master_fd = pty.master;
+    printf("kit-host-uart: %s\n", pty.name);
     fflush(stdout);
 }
 

@@ -4,6 +4,7 @@
  * (int8/uint8, OHWI or [out, in]); only each output channel's row is zero-padded to a multiple of 4
  * so that the kernels read whole words.
  */
+import { convParams } from './conv-params.js';
 import type { TensorSpec } from '../../ir/graph.js';
 import type { Conv2dAttrs } from '../../ops/conv2d.js';
 import type { ConvDenseIntParams } from '../../ops/common/conv-dense.js';
@@ -134,21 +135,7 @@ function lowerConvLike(
     node: ctx.node,
     id,
     kernel,
-    params: {
-      type: 'kit_conv_params_t',
-      name: id,
-      fields: [
-        { name: 'weights', value: `${id}_weights` },
-        { name: 'bias', value: `${id}_bias` },
-        { name: 'multiplier', value: `${id}_multiplier` },
-        { name: 'shift', value: `${id}_shift` },
-        { name: 'weight_zero_point', value: hasWzp ? `${id}_weight_zero_point` : '0' },
-        { name: 'input_zero_point', value: String(x.quant!.zeroPoint[0]) },
-        { name: 'output_zero_point', value: String(ctx.output.quant!.zeroPoint[0]) },
-        { name: 'activation_min', value: String(activationMin) },
-        { name: 'activation_max', value: String(activationMax) },
-      ],
-    },
+    params: convParams({ id, weightZeroPoint: hasWzp, inputZeroPoint: x.quant!.zeroPoint[0], outputZeroPoint: ctx.output.quant!.zeroPoint[0], activationMin, activationMax }),
     arrays,
     inputs: [ctx.node.inputs[0]],
     output: ctx.node.outputs[0],

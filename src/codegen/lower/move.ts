@@ -1,7 +1,8 @@
-/** normalize_input (a table lookup per pixel) and flatten (normally no code: an alias). */
+/** normalize_input (a table lookup per pixel) and flatten (normally no code: an alias; else a copy, as reshape's). */
 import { thousands } from '../c-format.js';
 import { expect8bit, unsupported } from './checks.js';
-import { ctypeOf, suffixOf, type LowerContext, type LoweredLayer } from './types.js';
+import type { DType } from '../../ir/graph.js';
+import { ctypeOf, suffixOf, type KernelSpec, type LowerContext, type LoweredLayer } from './types.js';
 
 export function lowerNormalizeInput(ctx: LowerContext): LoweredLayer {
   const name = ctx.node.name;
@@ -54,17 +55,17 @@ export function lowerFlatten(ctx: LowerContext): LoweredLayer {
   if (ctx.aliasReshape) {
     return { ...base, summary: `flatten ${ctx.inputs[0].shape.join('x')} -> ${count}`, notes: ['no code: the output is the input\'s bytes (HWC order is the flattened order)'] };
   }
+  return { ...base, kernel: copyKernel(count, t), summary: `flatten ${ctx.inputs[0].shape.join('x')} -> ${count} (copy)`, notes: [`${count} bytes copied`] };
+}
+
+/** The kernel of a flatten or reshape that is not an alias: `count` values copied as they are. */
+export function copyKernel(count: number, t: DType): KernelSpec {
   return {
-    ...base,
-    kernel: {
-      template: 'reshape',
-      key: JSON.stringify(['reshape', count, t]),
-      baseName: `kit_reshape_${count}_${suffixOf(t)}`,
-      signature: `const ${ctypeOf(t)} *input, ${ctypeOf(t)} *output`,
-      ctx: { count },
-      describe: `copy of ${count} values`,
-    },
-    summary: `flatten ${ctx.inputs[0].shape.join('x')} -> ${count} (copy)`,
-    notes: [`${count} bytes copied`],
+    template: 'reshape',
+    key: JSON.stringify(['reshape', count, t]),
+    baseName: `kit_reshape_${count}_${suffixOf(t)}`,
+    signature: `const ${ctypeOf(t)} *input, ${ctypeOf(t)} *output`,
+    ctx: { count },
+    describe: `copy of ${count} values`,
   };
 }

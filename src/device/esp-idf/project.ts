@@ -4,11 +4,13 @@
  * does not change under it when kit is upgraded), the model's C files used in place from the
  * project, and the configuration (CMakeLists.txt, sdkconfig.defaults, partitions.csv).
  *
- * Files are only rewritten when their content changes, so running kit flash again rebuilds only
- * what changed.
+ * The folder is replaced whole (src/util/atomic-folder.ts): a failure while writing leaves the
+ * previous project as it was. main/ is kit's; what ESP-IDF adds beside it (build/, sdkconfig) and
+ * any other file of yours is carried over. A file whose content did not change keeps its time, so
+ * running kit flash again rebuilds only what changed.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { CodegenManifest } from '../../codegen/codegen-manifest.js';
 import { KitError } from '../../errors.js';
 import { type Board, boardPath } from '../boards.js';
@@ -16,6 +18,8 @@ import { FIRMWARE, HARNESS_SOURCES, INCLUDE_DIRS } from '../build.js';
 import { mainCmake, projectCmake } from './cmake.js';
 import { type PartitionPlan, partitionsCsv, planPartitions } from './partitions.js';
 import { sdkconfigDefaults } from './sdkconfig.js';
+import { replaceFolderSync } from '../../util/atomic-folder.js';
+import { fsSeam } from '../../util/fs-seam.js';
 
 export const ESP_IDF_DIR = 'esp-idf';
 
@@ -34,21 +38,18 @@ export function espIdfDir(project: string): string {
   return join(resolve(project), ESP_IDF_DIR);
 }
 
-/** Writes content unless the file already holds exactly it. */
-function writeIfChanged(file: string, content: string | Buffer): boolean {
+/**
+ * Writes `file` of the new folder; when `old` (its place in the previous folder) holds the same
+ * bytes, the new file takes its modification time, so ESP-IDF's build sees it unchanged.
+ */
+function writeKeepingTime(file: string, old: string, content: string | Buffer): void {
   const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-  if (existsSync(file) && readFileSync(file).equals(bytes)) return false;
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, bytes);
-  return true;
-}
-
-/** Files of a folder and below, relative to it. */
-function listFiles(dir: string, under = ''): string[] {
-  if (!existsSync(join(dir, under))) return [];
-  return readdirSync(join(dir, under), { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? listFiles(dir, join(under, e.name)) : [join(under, e.name)],
-  );
+  fsSeam.mkdir(dirname(file));
+  fsSeam.writeFile(file, bytes);
+  if (existsSync(old) && readFileSync(old).equals(bytes)) {
+    const { atime, mtime } = statSync(old);
+    utimesSync(file, atime, mtime);
+  }
 }
 
 /** `profile`: compile the per-layer hook in (-DKIT_PROFILE, firmware/harness/profile.h; kit flash --profile). */
@@ -80,13 +81,8 @@ export function writeEspIdfProject(opts: { project: string; board: Board; manife
     if (!existsSync(src)) throw new KitError('board-unsupported', 'device', `${board.file} lists ${src}, which does not exist`);
     copies.set(join(kitDir, 'board', basename(src)), src);
   }
-  const files: string[] = [];
-  for (const [to, from] of copies) {
-    writeIfChanged(to, readFileSync(from));
-    files.push(to);
-  }
-  // A file kit no longer ships must not linger in the build.
-  for (const f of listFiles(kitDir)) if (!copies.has(join(kitDir, f))) rmSync(join(kitDir, f));
+  const contents = new Map<string, string | Buffer>();
+  for (const [to, from] of copies) contents.set(to, readFileSync(from));
 
   const portable = [...HARNESS_SOURCES.map((s) => `\${KIT_DIR}/${s}`), ...modelSources.map((f) => `\${KIT_MODEL_DIR}/${f}`)];
   const port = portSources.map((s) => `\${KIT_DIR}/board/${basename(s)}`);
@@ -103,22 +99,18 @@ export function writeEspIdfProject(opts: { project: string; board: Board; manife
 
   const defaultsFile = join(dir, 'sdkconfig.defaults');
   const defaults = sdkconfigDefaults(board);
-  if (existsSync(defaultsFile) && readFileSync(defaultsFile, 'utf8') !== defaults) {
-    // ESP-IDF only reads the defaults when it creates sdkconfig, and caches the target in the
-    // build folder: start both afresh so the new settings (or a new chip) take effect.
-    rmSync(join(dir, 'sdkconfig'), { force: true });
-    rmSync(join(dir, 'build'), { recursive: true, force: true });
-  }
-  const generated: [string, string][] = [
-    [join(dir, 'CMakeLists.txt'), projectCmake(board, chip)],
-    [join(dir, 'main', 'CMakeLists.txt'), mainCmake(board, { portable, port, includeDirs }, portableFlags, defines)],
-    [defaultsFile, defaults],
-    [join(dir, 'partitions.csv'), partitionsCsv(plan, board.name)],
-  ];
-  for (const [file, content] of generated) {
-    writeIfChanged(file, content);
-    files.push(file);
-  }
+  // ESP-IDF only reads the defaults when it creates sdkconfig, and caches the target in the build
+  // folder: new settings (or a new chip) drop both, so that they take effect.
+  const newDefaults = existsSync(defaultsFile) && readFileSync(defaultsFile, 'utf8') !== defaults;
+  contents.set(join(dir, 'CMakeLists.txt'), projectCmake(board, chip));
+  contents.set(join(dir, 'main', 'CMakeLists.txt'), mainCmake(board, { portable, port, includeDirs }, portableFlags, defines));
+  contents.set(defaultsFile, defaults);
+  contents.set(join(dir, 'partitions.csv'), partitionsCsv(plan, board.name));
+  // main/ is written whole, so a file kit no longer ships does not linger in the build.
+  replaceFolderSync(dir, { stage: 'device', owns: (name) => newDefaults && (name === 'sdkconfig' || name === 'build') }, (tmp) => {
+    for (const [file, content] of contents) writeKeepingTime(join(tmp, relative(dir, file)), file, content);
+  });
+  const files = [...contents.keys()];
   const sources = [
     ...HARNESS_SOURCES.map((s) => join(kitDir, s)),
     ...modelSources.map((f) => join(project, f)),

@@ -5,6 +5,7 @@ import { DeviceClient, type ClientOptions } from '../client.js';
 import { startHost } from '../host.js';
 import { startEmulator } from '../qemu.js';
 import { SerialTransport } from '../transport/serial.js';
+import type { Transport } from '../transport/transport.js';
 
 export interface OpenDevice {
   client: DeviceClient;
@@ -17,6 +18,8 @@ export interface DeviceSetup {
   board: Board;
   /** Serial ports of real boards (one device per port). */
   ports?: string[];
+  /** Lines to devices opened some other way (Web Serial, a test's scripted device): one device each. */
+  transports?: Transport[];
   baud?: number;
   /** The built firmware, for boards kit runs itself (qemu, host). */
   firmware?: string;
@@ -32,8 +35,8 @@ export interface DeviceSetup {
 export async function openDevices(setup: DeviceSetup): Promise<OpenDevice[]> {
   const { board } = setup;
   const opened: OpenDevice[] = [];
-  const connect = async (path: string, extra: Omit<OpenDevice, 'client' | 'close'>, stop?: () => Promise<void>) => {
-    const transport = new SerialTransport(path, setup.baud ?? board.serial.baud);
+  const connect = async (line: string | Transport, extra: Omit<OpenDevice, 'client' | 'close'>, stop?: () => Promise<void>) => {
+    const transport = typeof line === 'string' ? new SerialTransport(line, setup.baud ?? board.serial.baud) : line;
     try {
       const client = await DeviceClient.connect(transport, setup.client);
       opened.push({ client, ...extra, close: async () => { await client.close(); await stop?.(); } });
@@ -43,6 +46,10 @@ export async function openDevices(setup: DeviceSetup): Promise<OpenDevice[]> {
     }
   };
   try {
+    if (setup.transports?.length) {
+      for (const t of setup.transports) await connect(t, {});
+      return opened;
+    }
     if (setup.ports?.length) {
       // A port may lead to an emulator (QEMU's -serial pty, maybe through a proxy): its counter
       // then means what the board JSON says, as in kit's own emulator run.

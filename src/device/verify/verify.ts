@@ -4,6 +4,7 @@ import { dtypeBytes, numElements, type Graph } from '../../ir/graph.js';
 import { KIT_VERSION } from '../../version.js';
 import type { Board } from '../boards.js';
 import { ImageFailed } from '../client.js';
+import type { Transport } from '../transport/transport.js';
 import { openDevices, type OpenDevice } from './devices.js';
 import { hostReferenceParallel } from './reference.js';
 import { histogram, percentile } from './stats.js';
@@ -20,6 +21,8 @@ export interface VerifyOptions {
   /** false: the set has no labels (random inputs); accuracy is not reported, only agreement. */
   labelled?: boolean;
   ports?: string[];
+  /** Lines to devices opened by the caller (see DeviceSetup.transports); instead of ports. */
+  transports?: Transport[];
   baud?: number;
   firmware?: string;
   jobs?: number;
@@ -127,6 +130,7 @@ export async function verifyOnDevice(opts: VerifyOptions): Promise<VerifyReport>
   const devices = await openDevices({
     board: opts.board,
     ports: opts.ports,
+    transports: opts.transports,
     baud: opts.baud,
     firmware: opts.firmware,
     jobs: opts.jobs ?? 1,
@@ -319,6 +323,8 @@ export class VerifyFailed extends KitError {
     readonly report: VerifyReport,
   ) {
     const e = cause instanceof KitError ? cause : undefined;
-    super(e?.code ?? 'verify-failed', 'device', `${e?.message ?? String(cause)} after ${report.images} of ${report.requested} images`, e?.hint ?? 'the partial report was saved');
+    // An image that failed on its own (--on-error stop, or one the device refused) need not end a run.
+    const hint = e instanceof ImageFailed ? 'the partial report was saved; --on-error skip goes on past such images' : (e?.hint ?? 'the partial report was saved');
+    super(e?.code ?? 'verify-failed', 'device', `${e?.message ?? String(cause)} after ${report.images} of ${report.requested} images`, hint);
   }
 }

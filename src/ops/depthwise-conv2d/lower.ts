@@ -3,6 +3,7 @@
  * per-channel requantization, and a kernel specialised per geometry that shares kit_conv_params_t
  * with conv2d. No scratch: each channel accumulates in a register.
  */
+import { convParams } from '../../codegen/lower/conv-params.js';
 import { checkClamp, checkInt32, expect8bit, headroom, unsupported } from '../../codegen/lower/checks.js';
 import { ctypeOf, suffixOf, type CArray, type LowerContext, type LoweredLayer } from '../../codegen/lower/types.js';
 import { thousands } from '../../codegen/c-format.js';
@@ -59,21 +60,7 @@ export function lowerDepthwiseConv2d(ctx: LowerContext<DepthwiseConv2dAttrs, Con
       ctx: { ...g, inType: ctypeOf(inType), wType: ctypeOf(wType), outType: ctypeOf(outType), weightZeroPoint: hasWzp },
       describe: `depthwise conv2d ${g.kH}x${g.kW} stride ${g.strideH}x${g.strideW} dilation ${g.dilationH}x${g.dilationW}, ${g.inH}x${g.inW}x${g.inC} x${g.multiplier} -> ${g.outH}x${g.outW}x${g.outC}, padding top ${g.padTop} left ${g.padLeft}`,
     },
-    params: {
-      type: 'kit_conv_params_t',
-      name: id,
-      fields: [
-        { name: 'weights', value: `${id}_weights` },
-        { name: 'bias', value: `${id}_bias` },
-        { name: 'multiplier', value: `${id}_multiplier` },
-        { name: 'shift', value: `${id}_shift` },
-        { name: 'weight_zero_point', value: hasWzp ? `${id}_weight_zero_point` : '0' },
-        { name: 'input_zero_point', value: String(zx) },
-        { name: 'output_zero_point', value: String(ctx.output.quant!.zeroPoint[0]) },
-        { name: 'activation_min', value: String(activationMin) },
-        { name: 'activation_max', value: String(activationMax) },
-      ],
-    },
+    params: convParams({ id, weightZeroPoint: hasWzp, inputZeroPoint: zx, outputZeroPoint: ctx.output.quant!.zeroPoint[0], activationMin, activationMax }),
     arrays,
     inputs: [ctx.node.inputs[0]],
     output: ctx.node.outputs[0],

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { KitError } from '../../errors.js';
 import { numElements } from '../../ir/graph.js';
 import { expect8bit, unsupported } from '../../codegen/lower/checks.js';
-import { ctypeOf, suffixOf, type LowerContext, type LoweredLayer } from '../../codegen/lower/types.js';
+import { copyKernel } from '../../codegen/lower/move.js';
+import type { LowerContext, LoweredLayer } from '../../codegen/lower/types.js';
 import type { OpDef } from '../op.js';
 
 /**
@@ -26,19 +27,7 @@ function lowerReshape(ctx: LowerContext<ReshapeAttrs, Record<string, never>>): L
   const from = `${ctx.inputs[0].shape.join('x')} -> ${ctx.output.shape.join('x')}`;
   const base = { index: ctx.index, node: ctx.node, id: ctx.id, arrays: [], inputs: [ctx.node.inputs[0]], output: ctx.node.outputs[0], scratchBytes: 0, macs: 0 };
   if (ctx.aliasReshape) return { ...base, summary: `reshape ${from}`, notes: ["no code: the output is the input's bytes"] };
-  return {
-    ...base,
-    kernel: {
-      template: 'reshape',
-      key: JSON.stringify(['reshape', count, t]),
-      baseName: `kit_reshape_${count}_${suffixOf(t)}`,
-      signature: `const ${ctypeOf(t)} *input, ${ctypeOf(t)} *output`,
-      ctx: { count },
-      describe: `copy of ${count} values`,
-    },
-    summary: `reshape ${from} (copy)`,
-    notes: [`${count} bytes copied`],
-  };
+  return { ...base, kernel: copyKernel(count, t), summary: `reshape ${from} (copy)`, notes: [`${count} bytes copied`] };
 }
 
 export const reshape: OpDef<ReshapeAttrs, Record<string, never>> = {

@@ -19,8 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
+
+#include "pty.h"
 
 static volatile sig_atomic_t stop;
 static uint64_t rng_state;
@@ -36,19 +37,6 @@ static double uniform(void) {
     rng_state ^= rng_state << 25;
     rng_state ^= rng_state >> 27;
     return (double)((rng_state * 0x2545F4914F6CDD1DULL) >> 11) / 9007199254740992.0;
-}
-
-static void make_raw(int fd) {
-    struct termios t;
-    if (tcgetattr(fd, &t) != 0) return;
-    t.c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON | IXOFF);
-    t.c_oflag &= ~(tcflag_t)OPOST;
-    t.c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
-    t.c_cflag &= ~(tcflag_t)(CSIZE | PARENB);
-    t.c_cflag |= CS8;
-    t.c_cc[VMIN] = 1;
-    t.c_cc[VTIME] = 0;
-    tcsetattr(fd, TCSANOW, &t);
 }
 
 static void die(const char *what) {
@@ -125,17 +113,12 @@ int main(int argc, char **argv) {
 
     int device = open(argv[1], O_RDWR | O_NOCTTY | O_NONBLOCK);
     if (device < 0) die(argv[1]);
-    make_raw(device);
-    int master = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
-    if (master < 0) die("posix_openpt");
-    if (grantpt(master) != 0 || unlockpt(master) != 0) die("grantpt/unlockpt");
-    const char *name = ptsname(master);
-    if (name == NULL) die("ptsname");
-    /* Our own slave descriptor keeps the line raw and the master readable while kit has it closed. */
-    int slave = open(name, O_RDWR | O_NOCTTY);
-    if (slave < 0) die("open slave");
-    make_raw(slave);
-    make_raw(master);
+    kit_pty_make_raw(device);
+    kit_pty_t pty;
+    const char *failed = kit_pty_open(O_RDWR | O_NOCTTY | O_NONBLOCK, &pty);
+    if (failed != NULL) die(failed);
+    const int master = pty.master;
+    const char *name = pty.name;
     printf("fault-proxy: %s\n", name);
     fflush(stdout);
 
@@ -158,7 +141,7 @@ int main(int argc, char **argv) {
             to_device.bytes, to_device.dropped, to_device.flipped, to_device.duplicated, to_kit.bytes, to_kit.dropped, to_kit.flipped, to_kit.duplicated);
     free(device_q.b);
     free(kit_q.b);
-    close(slave);
+    close(pty.slave);
     close(master);
     close(device);
     return 0;
