@@ -500,6 +500,11 @@ KIT_INLINE int32_t kit_dot1_s8(const int8_t *w, const int16_t *x, int32_t n, int
  * multiplier and shift, clamped to the activation and offset by the output zero point.
  * sums[i] is pixel i's kit_column_sum over all its segments (read only with weight zero points).
  */
+/* Channel c's entry of the multiplier, shift and weight zero point arrays: c. */
+KIT_INLINE int32_t kit_q_s8_s8_fast(int32_t c) {
+    return c;
+}
+
 /* One output value, fast requantization, no branch: saturated to the type, then clamped where
  * the activation is narrower (none here). */
 KIT_INLINE int8_t kit_out_s8_s8_fast(int32_t acc, int32_t multiplier, int32_t shift, int32_t zp, int32_t lo, int32_t hi) {
@@ -530,13 +535,13 @@ KIT_INLINE void kit_conv_px4_s8_s8_fast(const kit_conv_params_t *p, const int8_t
         for (h = 0; h < 4; h += 2) { /* pixels h and h + 1 */
             int32_t acc[4]; /* channel c: pixels h, h + 1; channel c + 1: pixels h, h + 1 */
             for (i = 0; i < 2; i++) {
-                acc[i] = p->bias[c] - (p->weight_zero_point ? p->weight_zero_point[c] * sums[h + i] : 0);
-                acc[2 + i] = p->bias[c + 1] - (p->weight_zero_point ? p->weight_zero_point[c + 1] * sums[h + i] : 0);
+                acc[i] = p->bias[c] - (p->weight_zero_point ? p->weight_zero_point[kit_q_s8_s8_fast(c)] * sums[h + i] : 0);
+                acc[2 + i] = p->bias[c + 1] - (p->weight_zero_point ? p->weight_zero_point[kit_q_s8_s8_fast(c + 1)] * sums[h + i] : 0);
             }
             kit_dot2x2_s8(row, row + depth, seg, segments, h * ps, run, ps, acc);
             for (i = 0; i < 2; i++) {
-                const int8_t o0 = kit_out_s8_s8_fast(acc[i], p->multiplier[c], p->shift[c], zp, lo, hi);
-                const int8_t o1 = kit_out_s8_s8_fast(acc[2 + i], p->multiplier[c + 1], p->shift[c + 1], zp, lo, hi);
+                const int8_t o0 = kit_out_s8_s8_fast(acc[i], p->multiplier[kit_q_s8_s8_fast(c)], p->shift[kit_q_s8_s8_fast(c)], zp, lo, hi);
+                const int8_t o1 = kit_out_s8_s8_fast(acc[2 + i], p->multiplier[kit_q_s8_s8_fast(c + 1)], p->shift[kit_q_s8_s8_fast(c + 1)], zp, lo, hi);
                 out[(h + i) * out_stride + c] = o0;
                 out[(h + i) * out_stride + c + 1] = o1;
             }
@@ -548,7 +553,7 @@ KIT_INLINE void kit_conv_px4_s8_s8_fast(const kit_conv_params_t *p, const int8_t
         int32_t acc[4];
         acc[0] = acc[1] = acc[2] = acc[3] = p->bias[c];
         if (p->weight_zero_point) {
-            const int32_t zw = p->weight_zero_point[c];
+            const int32_t zw = p->weight_zero_point[kit_q_s8_s8_fast(c)];
             acc[0] -= zw * sums[0];
             acc[1] -= zw * sums[1];
             acc[2] -= zw * sums[2];
@@ -557,7 +562,7 @@ KIT_INLINE void kit_conv_px4_s8_s8_fast(const kit_conv_params_t *p, const int8_t
         for (s = 0; s < segments; s++) kit_dot4_s8(row + s * run, seg[s], run, ps, acc);
         {
             /* Locals: the output is a character type, so every store could alias the parameter arrays. */
-            const int32_t m = p->multiplier[c], sh = p->shift[c];
+            const int32_t m = p->multiplier[kit_q_s8_s8_fast(c)], sh = p->shift[kit_q_s8_s8_fast(c)];
             const int8_t o0 = kit_out_s8_s8_fast(acc[0], m, sh, zp, lo, hi), o1 = kit_out_s8_s8_fast(acc[1], m, sh, zp, lo, hi);
             const int8_t o2 = kit_out_s8_s8_fast(acc[2], m, sh, zp, lo, hi), o3 = kit_out_s8_s8_fast(acc[3], m, sh, zp, lo, hi);
             out[c] = o0;
@@ -575,9 +580,9 @@ KIT_INLINE void kit_conv_px1_s8_s8_fast(const kit_conv_params_t *p, const int8_t
     int32_t c, s;
     for (c = 0; c < channels; c++) {
         const int8_t *const row = weights + c * depth;
-        int32_t acc = p->bias[c] - (p->weight_zero_point ? p->weight_zero_point[c] * sum : 0);
+        int32_t acc = p->bias[c] - (p->weight_zero_point ? p->weight_zero_point[kit_q_s8_s8_fast(c)] * sum : 0);
         for (s = 0; s < segments; s++) acc = kit_dot1_s8(row + s * run, seg[s], run, acc);
-        out[c] = kit_out_s8_s8_fast(acc, p->multiplier[c], p->shift[c], zp, lo, hi);
+        out[c] = kit_out_s8_s8_fast(acc, p->multiplier[kit_q_s8_s8_fast(c)], p->shift[kit_q_s8_s8_fast(c)], zp, lo, hi);
     }
 }
 
@@ -622,10 +627,10 @@ KIT_INLINE void kit_matmul2_s8_s8_fast(const kit_conv_params_t *p, const int8_t 
         acc[2] = acc[0];
         acc[3] = acc[1];
         if (p->weight_zero_point) {
-            acc[0] -= p->weight_zero_point[c] * sum_a;
-            acc[1] -= p->weight_zero_point[c + 1] * sum_a;
-            acc[2] -= p->weight_zero_point[c] * sum_b;
-            acc[3] -= p->weight_zero_point[c + 1] * sum_b;
+            acc[0] -= p->weight_zero_point[kit_q_s8_s8_fast(c)] * sum_a;
+            acc[1] -= p->weight_zero_point[kit_q_s8_s8_fast(c + 1)] * sum_a;
+            acc[2] -= p->weight_zero_point[kit_q_s8_s8_fast(c)] * sum_b;
+            acc[3] -= p->weight_zero_point[kit_q_s8_s8_fast(c + 1)] * sum_b;
         }
         for (k = 0; k + 8 <= depth4; k += 8) {
             kit_mac_2x2_s8_s8_fast(w0 + k, w1 + k, a + k, b + k, acc);
@@ -633,7 +638,7 @@ KIT_INLINE void kit_matmul2_s8_s8_fast(const kit_conv_params_t *p, const int8_t 
         }
         if (k < depth4) kit_mac_2x2_s8_s8_fast(w0 + k, w1 + k, a + k, b + k, acc);
         {
-            const int32_t m0 = p->multiplier[c], m1 = p->multiplier[c + 1], s0 = p->shift[c], s1 = p->shift[c + 1];
+            const int32_t m0 = p->multiplier[kit_q_s8_s8_fast(c)], m1 = p->multiplier[kit_q_s8_s8_fast(c + 1)], s0 = p->shift[kit_q_s8_s8_fast(c)], s1 = p->shift[kit_q_s8_s8_fast(c + 1)];
             const int8_t o0 = kit_out_s8_s8_fast(acc[0], m0, s0, zp, lo, hi), o1 = kit_out_s8_s8_fast(acc[1], m1, s1, zp, lo, hi);
             const int8_t o2 = kit_out_s8_s8_fast(acc[2], m0, s0, zp, lo, hi), o3 = kit_out_s8_s8_fast(acc[3], m1, s1, zp, lo, hi);
             out_a[c] = o0;
@@ -644,10 +649,10 @@ KIT_INLINE void kit_matmul2_s8_s8_fast(const kit_conv_params_t *p, const int8_t 
     }
     if (c < channels) { /* odd channel count: the last channel alone */
         const int8_t *const w0 = weights + c * depth4;
-        const int32_t zw = p->weight_zero_point ? p->weight_zero_point[c] : 0;
+        const int32_t zw = p->weight_zero_point ? p->weight_zero_point[kit_q_s8_s8_fast(c)] : 0;
         const int32_t acc_a = kit_dot1_s8(w0, a, depth4, p->bias[c] - zw * sum_a);
         const int32_t acc_b = kit_dot1_s8(w0, b, depth4, p->bias[c] - zw * sum_b);
-        const int32_t m0 = p->multiplier[c], s0 = p->shift[c];
+        const int32_t m0 = p->multiplier[kit_q_s8_s8_fast(c)], s0 = p->shift[kit_q_s8_s8_fast(c)];
         const int8_t oa = kit_out_s8_s8_fast(acc_a, m0, s0, zp, lo, hi), ob = kit_out_s8_s8_fast(acc_b, m0, s0, zp, lo, hi);
         out_a[c] = oa;
         out_b[c] = ob;
