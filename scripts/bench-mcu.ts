@@ -4,8 +4,9 @@
  * are exact and repeat), checks every logit against the integer interpreter, and reports
  * instructions per inference (SysTick ticks -> instructions: src/device/qemu.ts).
  *
- * With --per-layer it also builds one variant per layer that returns after that layer
- * (-DKIT_MODEL_STOP_AFTER=i, see model.c) and reports the differences between consecutive prefixes.
+ * With --per-layer it also builds the profiling firmware (-DKIT_PROFILE: the counter read before
+ * and after every layer, src/device/profile/) and prints the per-layer table `kit verify --profile`
+ * prints, for the first image.
  *
  *   node --import tsx scripts/bench-mcu.ts [--model random|DIR] [--scheme int8|uint8] [--images N]
  *                                          [--data DATASET] [--per-layer] [--portable]
@@ -29,6 +30,10 @@ import { CIFAR10_NORMALIZATION } from '../src/data/normalize.js';
 import { loadDataset } from '../src/data/load-dataset.js';
 import { buildFirmware } from '../src/device/build.js';
 import { DeviceClient } from '../src/device/client.js';
+import { buildProfile } from '../src/device/profile/profile.js';
+import { renderProfile } from '../src/device/profile/render.js';
+import { buildProfilingFirmware, runProfilingFirmware } from '../src/device/profile/run.js';
+import { loadBoard } from '../src/device/boards.js';
 import { startEmulator } from '../src/device/qemu.js';
 import { SerialTransport } from '../src/device/transport/serial.js';
 import type { Graph } from '../src/ir/graph.js';
@@ -57,6 +62,7 @@ async function quantized(model: string, scheme: string, calib: { images: Uint8Ar
 
 interface Run {
   instructions: number[];
+  ticks: number[];
   logits: Uint8Array[];
 }
 
@@ -71,10 +77,11 @@ async function runOnQemu(modelDir: string, outDir: string, images: Uint8Array[],
       expect: { modelHash: hash },
     });
     try {
-      const run: Run = { instructions: [], logits: [] };
+      const run: Run = { instructions: [], ticks: [], logits: [] };
       for (const img of images) {
         const r = await client.infer(img);
         run.instructions.push(emu.instructions(r.ticks, client.info.tickHz));
+        run.ticks.push(r.ticks);
         run.logits.push(r.logits);
       }
       return run;
@@ -121,16 +128,19 @@ async function main() {
     console.log(`  for reference, quoted (not measured here): CMSIS-NN DSP build ${m(CMSIS_NN_QUOTED.dsp)}, pure C ${m(CMSIS_NN_QUOTED.pureC)}`);
 
     if (flag('per-layer')) {
-      console.log('\n  per layer (prefix builds, -DKIT_MODEL_STOP_AFTER=i):');
-      let previous = 0;
-      for (const l of gen.layers) {
-        const r = await runOnQemu(gen.outDir, join(work, `fw-${l.index}`), images.slice(0, 1), gen.hash, { ...defines, KIT_MODEL_STOP_AFTER: l.index });
-        const total = r.instructions[0];
-        const own = total - previous;
-        previous = total;
-        const perMac = l.macs ? `${(own / l.macs).toFixed(2)}/MAC` : '';
-        console.log(`  ${String(l.index).padStart(3)} ${l.node.name.padEnd(18)} ${l.node.op.padEnd(16)} ${m(own).padStart(9)}  ${perMac}`);
-      }
+      const board = loadBoard('qemu-cortex-m4');
+      const build = await buildProfilingFirmware({ board, project: gen.outDir, outDir: join(work, 'fw-profile'), defines });
+      const profiled = await runProfilingFirmware({ board, firmware: build.file, images: images.slice(0, 1), client: { helloTimeoutMs: 20_000, deadAfterMs: 60_000, expect: { modelHash: gen.hash } } });
+      const r = profiled.results[0];
+      if (!r.logits.every((v, j) => v === run.logits[0][j])) throw new Error('the profiling firmware computed other logits than the normal one');
+      const profile = buildProfile({
+        board: board.name,
+        layers: gen.layers.map((l) => ({ name: l.node.name, op: l.node.op, macs: l.macs })),
+        runs: [{ index: 0, ticks: r.ticks, marks: r.marks, unprofiledTicks: run.ticks[0] }],
+        info: profiled.info,
+        instructions: profiled.instructions,
+      });
+      console.log(`\n${renderProfile(profile)}`);
     }
     if (mismatches) process.exitCode = 1;
   } finally {

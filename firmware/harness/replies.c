@@ -3,6 +3,7 @@
 #include "frame.h"
 #include "messages.h"
 #include "model_api.h"
+#include "profile.h"
 #include "timer.h"
 #include "uart.h"
 
@@ -35,7 +36,7 @@ void kit_send_hello(uint32_t seq, uint16_t piece_bytes) {
     static const char board[] = KIT_BOARD_NAME;
     uint8_t board_len = short_len(board);
     uint8_t hash_len = short_len(kit_model_hash);
-    uint8_t fixed[28];
+    uint8_t fixed[30];
     put_u32(fixed, seq);
     fixed[4] = KIT_PROTOCOL_VERSION;
     put_u32(fixed + 5, (uint32_t)KIT_MODEL_INPUT_BYTES);
@@ -46,6 +47,8 @@ void kit_send_hello(uint32_t seq, uint16_t piece_bytes) {
     fixed[25] = KIT_MODEL_OUTPUT_SIGNED ? KIT_HELLO_FLAG_SIGNED : 0u;
     fixed[26] = (uint8_t)piece_bytes;
     fixed[27] = (uint8_t)(piece_bytes >> 8);
+    fixed[28] = (uint8_t)KIT_PROFILE_MARKS; /* 0: not a profiling build */
+    fixed[29] = (uint8_t)(KIT_PROFILE_MARKS >> 8);
 
     kit_frame_writer_t w;
     kit_frame_begin(&w, kit_uart_write, KIT_MSG_HELLO, (uint32_t)(sizeof fixed + 2u + board_len + hash_len));
@@ -58,15 +61,24 @@ void kit_send_hello(uint32_t seq, uint16_t piece_bytes) {
 }
 
 void kit_send_result(uint32_t seq, uint16_t cls, uint64_t ticks, const uint8_t *logits) {
-    uint8_t fixed[14];
+    uint8_t fixed[16];
     put_u32(fixed, seq);
     fixed[4] = (uint8_t)cls;
     fixed[5] = (uint8_t)(cls >> 8);
     put_u64(fixed + 6, ticks);
+    fixed[14] = (uint8_t)KIT_PROFILE_MARKS;
+    fixed[15] = (uint8_t)(KIT_PROFILE_MARKS >> 8);
 
     kit_frame_writer_t w;
-    kit_frame_begin(&w, kit_uart_write, KIT_MSG_RESULT, (uint32_t)(sizeof fixed + KIT_MODEL_OUTPUT_BYTES));
+    kit_frame_begin(&w, kit_uart_write, KIT_MSG_RESULT, (uint32_t)(sizeof fixed + 8u * KIT_PROFILE_MARKS + KIT_MODEL_OUTPUT_BYTES));
     kit_frame_part(&w, fixed, sizeof fixed);
+#ifdef KIT_PROFILE
+    for (uint16_t k = 0; k < KIT_PROFILE_MARKS; k++) {
+        uint8_t mark[8];
+        put_u64(mark, kit_profile_marks[k]);
+        kit_frame_part(&w, mark, sizeof mark);
+    }
+#endif
     kit_frame_part(&w, logits, KIT_MODEL_OUTPUT_BYTES);
     kit_frame_end(&w);
 }

@@ -1,5 +1,5 @@
 /*
- * kit device protocol, version 2: message types and payload layouts (all integers little-endian).
+ * kit device protocol, version 3: message types and payload layouts (all integers little-endian).
  * src/device/protocol/messages.ts is the host side of the same table; firmware/README.md tells the
  * whole exchange.
  *
@@ -8,12 +8,16 @@
  *                           version u8, input_bytes u32, output_bytes u32, arena_bytes u32,
  *                           clock_hz u32, tick_hz u32, flags u8 (bit 0: logits are int8),
  *                           piece_bytes u16 (largest PIECE data accepted),
+ *                           profile_marks u16 (0, or layers + 1 in a profiling build),
  *                           board_len u8, board[board_len], hash_len u8, hash[hash_len]
  *   PIECE     host->device  seq u32, image u32, offset u32, data[]: bytes [offset, offset + n) of
  *                           image `image`; offset a multiple of KIT_BLOCK_BYTES, and n too unless the
  *                           piece ends the image. A complete image is run at once.
  *   POLL      host->device  seq u32, image u32: answered by RESULT (the image is done) or STATUS
- *   RESULT    device->host  image u32, class u16, ticks u64, logits[output_bytes]
+ *   RESULT    device->host  image u32, class u16, ticks u64, marks u16, mark u64[marks],
+ *                           logits[output_bytes]. A profiling build (-DKIT_PROFILE) sends the
+ *                           counter before the first layer and after each one (harness/profile.h);
+ *                           any other sends 0 marks. Version 3 added the two profile fields.
  *   STATUS    device->host  seq u32, image u32, state u8, blocks u16, received[ceil(blocks / 8)]
  *                           (bit b of byte k: block 8k + b of the image is in). The answer to a
  *                           POLL (seq: the POLL's), and sent unasked after a damaged frame, the
@@ -30,7 +34,7 @@
 #ifndef KIT_MESSAGES_H
 #define KIT_MESSAGES_H
 
-#define KIT_PROTOCOL_VERSION 2u
+#define KIT_PROTOCOL_VERSION 3u
 
 #define KIT_MSG_GET_HELLO 0x01u
 #define KIT_MSG_HELLO 0x02u

@@ -38,6 +38,7 @@ export function render(p: Prepared, templates: Templates): Map<string, string> {
     arenaBytes: p.plan.arenaBytes,
     scratchBytes: p.plan.scratchTotal,
     outputSigned: out.dtype === 'int8' ? 1 : 0,
+    layers: p.layers.length,
   }));
 
   // The conv-like configurations whose runtime helpers (widen, matmul) the kernels call: conv2d and

@@ -35,7 +35,7 @@ export interface FirmwareBuild {
 
 export const FIRMWARE = join(PACKAGE_ROOT, 'firmware');
 /** The portable harness, relative to FIRMWARE (the ESP-IDF project generator lists the same). */
-export const HARNESS_SOURCES = ['harness/main.c', 'harness/replies.c', 'protocol/crc32.c', 'protocol/frame.c'];
+export const HARNESS_SOURCES = ['harness/main.c', 'harness/replies.c', 'harness/profile.c', 'protocol/crc32.c', 'protocol/frame.c'];
 export const INCLUDE_DIRS = ['harness', 'protocol', 'uart', 'timer'];
 
 export function buildCommand(opts: BuildOptions): { board: Board; file: string; command: string[] } {

@@ -1,6 +1,6 @@
 /**
  * Talks to the kit harness on a device: HELLO handshake, then images one after another, each as
- * PIECEs of whole blocks (protocol version 2, firmware/protocol/messages.h).
+ * PIECEs of whole blocks (protocol version 3, firmware/protocol/messages.h).
  *
  * Every frame the host writes gets a fresh sequence number, and the device reads frames in order.
  * A STATUS (the device's answer to a damaged frame or to a POLL) names the last intact frame it
@@ -43,6 +43,8 @@ export interface InferResult {
   class: number;
   /** Counter ticks of that inference, at info.tickHz. */
   ticks: number;
+  /** A profiling build's counter marks (before the first layer, after each one), at info.tickHz; else empty. */
+  marks: number[];
   /** Pieces re-sent for this image (0 when nothing went wrong). */
   retries: number;
   /** Times the image was started (1, unless the device reset or dropped it). */
@@ -227,7 +229,7 @@ export class DeviceClient {
         const devicePiece = Math.max(BLOCK_BYTES, m.info.pieceBytes - (m.info.pieceBytes % BLOCK_BYTES));
         this.pieceBytes = Math.min(devicePiece, this.opts.maxPieceBytes ?? devicePiece);
         // Replies are small; a tight bound lets a false frame start in line noise fail fast.
-        this.decoder.maxPayload = Math.max(600, 64 + m.info.outputBytes, 16 + Math.ceil(m.info.inputBytes / BLOCK_BYTES / 8));
+        this.decoder.maxPayload = Math.max(600, 64 + 8 * m.info.profileMarks + m.info.outputBytes, 16 + Math.ceil(m.info.inputBytes / BLOCK_BYTES / 8));
         finish();
       };
       this.abortHandshake = finish;
@@ -354,7 +356,10 @@ export class DeviceClient {
     if (this.replyWaits.length > 8) this.replyWaits.shift();
     if (job.retries === 0) this.pieceBytes = Math.min(this.maxPiece(), this.pieceBytes * 2);
     this.job = undefined;
-    job.resolve({ logits: m.logits, class: m.class, ticks: m.ticks, retries: job.retries, attempts: job.attempts });
+    if (m.marks.length !== this.info.profileMarks) {
+      return this.failJob(job, new ImageFailed(`RESULT with ${m.marks.length} profile marks from ${this.path}, its HELLO said ${this.info.profileMarks}`, job.retries));
+    }
+    job.resolve({ logits: m.logits, class: m.class, ticks: m.ticks, marks: m.marks, retries: job.retries, attempts: job.attempts });
     this.pump();
   }
 

@@ -117,12 +117,30 @@ export function buildSections(s: ReportSources, t: Templates): Section[] {
     });
     const l = v?.latency;
     const perImage = l?.medianInstructions != null ? `${n(l.medianInstructions)} instructions per image (median, exact under QEMU -icount)` : l?.medianCycles != null ? `${n(l.medianCycles)} cycles per image (median)` : null;
+    const p = v?.profile;
     sections.push({
       id: 'instructions',
       heading: 'Work per layer',
-      charts: [chart(t, horizontalBars('MACs per layer', c.layers.map((x) => ({ name: x.name, value: x.macs, fill: '#8e6bb8' })), 'MACs'))],
+      charts: [
+        chart(t, horizontalBars('MACs per layer', c.layers.map((x) => ({ name: x.name, value: x.macs, fill: '#8e6bb8' })), 'MACs')),
+        ...(p ? [chart(t, horizontalBars(`${p.unit} per layer (kit verify --profile)`, p.layers.map((x) => ({ name: x.name, value: x.count, note: `${(100 * x.share).toFixed(1)} %` })), p.unit))] : []),
+      ],
+      ...(p
+        ? {
+            table: {
+              header: ['#', 'layer', 'op', p.unit, 'MACs', `${p.unit}/MAC`, 'share'],
+              rows: [
+                ...p.layers.map((x) => [String(x.index), x.name, x.op, n(x.count), n(x.macs), x.perMac === null ? '' : x.perMac.toFixed(2), `${(100 * x.share).toFixed(1)} %`]),
+                ['', 'outside the layers', '', n(p.outside), '', '', ''],
+                ['', 'total (profiled)', '', n(p.total), n(p.macs), p.macs ? (p.total / p.macs).toFixed(2) : '', '100 %'],
+              ],
+            },
+          }
+        : {}),
       notes: [
-        'instructions or cycles per layer: not profiled on this board (the harness times whole images); MACs per layer are exact and show where the time goes',
+        p
+          ? `profiled on ${p.board}: image #${p.image}, the median of ${p.images}; ${p.unprofiledTotal !== null && p.hookPerMark !== null ? `the normal firmware needs ${n(p.unprofiledTotal)} ${p.unit} for it, each layer's figure holds one mark (${p.hookPerMark.toFixed(1)} ${p.unit})` : 'each layer holds the cost of one counter read'}`
+          : 'instructions or cycles per layer: not profiled (kit verify --profile measures them); MACs per layer are exact and show where the time goes',
         ...(perImage ? [`whole image on ${v!.board}: ${perImage}`] : []),
       ],
     });

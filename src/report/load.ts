@@ -17,7 +17,11 @@ import type { QuantizationReport } from '../quantize/report.js';
 import { MISCLASSIFIED_PNG, readImageStrip, stripImages } from './thumbnails.js';
 
 export const VERIFY_REPORT = 'verify-report.json';
-/** The version of verify-report.json this kit writes and reads (absent in reports of older kits: read as 1). */
+/**
+ * The version of verify-report.json this kit writes and reads (absent in reports of older kits: read
+ * as 1). `profile` (kit verify --profile) is an optional section added within version 1: a report
+ * without it is still read, and a kit that does not know it ignores it, so neither needs refusing.
+ */
 export const VERIFY_REPORT_SCHEMA = 1;
 
 export interface ReportSources {

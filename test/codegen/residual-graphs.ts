@@ -1,8 +1,8 @@
 /**
  * Residual blocks for the fused-kernel tests: every shape the fusion pass and the in-place planner
  * distinguish (identity shortcut; 1x1 stride-2 shortcut with out channels = 2x, < 2x and > 2x the
- * in channels; odd widths and odd pixel counts; channel counts that are not multiples of 4 (the
- * scalar im2col); weight zero points; the add's general requantization; both add input orders), as
+ * in channels; odd widths and odd pixel counts; channel counts that are not multiples of 4 (row
+ * buffers padded to 4 channels); weight zero points; the add's general requantization; both add input orders), as
  * hand-built quantized graphs (graphs.ts): nothing here has to be "right", only valid.
  */
 import type { Graph } from '../../src/ir/graph.js';
@@ -53,12 +53,13 @@ export const RESIDUAL_CASES: { name: string; input: [number, number, number]; st
     inPlace: [true, true, true],
   },
   {
-    // out = 3x in at stride 2: pixel 1 reads bytes pixel 0's output overwrote; its own buffer instead.
-    name: 'stride 2 with out channels = 3x in (a separate buffer), odd pixel count, scalar im2col (6 channels)',
+    // out = 3x in at stride 2: the row buffer holds the input row before the output row is stored,
+    // and 2 W Cin = 20 >= OW Cout = 18, so it runs in place.
+    name: 'stride 2 with out channels = 3x in (in place, row buffered), odd pixel count, 6 channels (padded to 8)',
     input: [5, 5, 3],
     stemC: 2,
     blocks: [{ outC: 6, stride: 2 }, { outC: 6, stride: 1, leftShift: true }],
-    inPlace: [false, true],
+    inPlace: [true, true],
   },
   {
     name: 'stride 2 with out channels = in channels and a 1x1 stride-1 shortcut (both in place), the add\'s general requantization',
@@ -74,5 +75,14 @@ export const RESIDUAL_CASES: { name: string; input: [number, number, number]; st
     stemC: 3,
     blocks: [{ outC: 6, stride: 1 }],
     inPlace: [false],
+  },
+  {
+    // Odd sizes everywhere: 9x11 -> 5x6 -> 3x3 (row tails of 2 and 3 pixels), 3 -> 7 -> 35 channels
+    // (none a multiple of 4); out = 5x in at stride 2 (2 W Cin = 84 < OW Cout = 105): a separate buffer.
+    name: 'odd channel counts (3, 7, 35) and odd sizes, 1x1 stride-2 shortcuts in place and not (5x channels)',
+    input: [9, 11, 3],
+    stemC: 3,
+    blocks: [{ outC: 7, stride: 2, weightZeroPoints: 'edges' }, { outC: 7, stride: 1, convFirst: true }, { outC: 35, stride: 2 }],
+    inPlace: [true, true, false],
   },
 ];

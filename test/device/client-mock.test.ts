@@ -1,4 +1,4 @@
-/** DeviceClient against the scripted fake device (protocol version 2): pieces, every kind of fault, silences. */
+/** DeviceClient against the scripted fake device (protocol version 3): pieces, every kind of fault, silences. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type ClientOptions, DeviceClient, type InferResult } from '../../src/device/client.js';
@@ -122,8 +122,9 @@ test('client: a line that drops during the handshake fails connect at once; a fo
   // port-closed, not device-silent: connect gave up when the line dropped, not at the HELLO timeout.
   await assert.rejects(DeviceClient.connect(mock, { ...FAST, helloTimeoutMs: 5000 }), kitError('port-closed', /\/dev\/mock0/));
 
-  const old = new MockTransport({ model: standinLogits, info: { protocolVersion: 1 } });
-  await assert.rejects(DeviceClient.connect(old, FAST), kitError('protocol-mismatch', /protocol version 1, this kit speaks 2/));
+  // Firmware of a kit before per-layer profiles (version 2): refused by name, not misread.
+  const old = new MockTransport({ model: standinLogits, info: { protocolVersion: 2 } });
+  await assert.rejects(DeviceClient.connect(old, FAST), kitError('protocol-mismatch', /device on \S+: device speaks protocol version 2, this kit speaks 3$/));
 });
 
 test('client: a device that stops answering mid-run fails the pending image and the queue after deadAfterMs, once', async () => {

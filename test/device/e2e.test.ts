@@ -74,6 +74,7 @@ function checkHello(client: DeviceClient, board: Board, tickHz: number) {
     tickHz,
     outputSigned: true,
     pieceBytes: 3072,
+    profileMarks: 0,
   });
 }
 

@@ -88,6 +88,11 @@ describe('esp32: the ESP-IDF project', () => {
     for (const d of ['"KIT_BOARD_NAME=\\"esp32\\""', '"KIT_BOARD_CLOCK_HZ=240000000u"', '"KIT_BOARD_BAUD=921600u"', '"KIT_BOARD_UART=0"', '"KIT_HARNESS_NO_MAIN=1"']) {
       assert.ok(text.includes(d), d);
     }
+    assert.ok(!text.includes('KIT_PROFILE'), 'the normal firmware has no per-layer hook');
+    // kit flash --profile: the same project with the hook compiled in, for kit verify --profile --port.
+    writeEspIdfProject({ project, board, manifest, profile: true });
+    assert.ok(readFileSync(join(written.dir, 'main', 'CMakeLists.txt'), 'utf8').includes('"KIT_PROFILE=1"'));
+    writeEspIdfProject({ project, board, manifest });
     const top = readFileSync(join(written.dir, 'CMakeLists.txt'), 'utf8');
     assert.match(top, /^set\(IDF_TARGET esp32\)$/m);
     assert.match(top, /^include\(\$ENV\{IDF_PATH\}\/tools\/cmake\/project\.cmake\)$/m);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Interpreter } from '../../src/ir/interpreter.js';
 import { fuseResidualAdds } from '../../src/ops/conv2d-add/fuse.js';
-import { PIXELS_PER_STEP, shortcutInPlaceHolds, type ShortcutGeometry } from '../../src/ops/conv2d-add/in-place.js';
+import { shortcutInPlaceHolds, type ShortcutGeometry } from '../../src/ops/conv2d-add/in-place.js';
 import { randomPixels } from '../codegen/helpers.js';
 import { RESIDUAL_CASES, residualGraph } from '../codegen/residual-graphs.js';
 import { rng } from '../quantize/random.js';
@@ -61,21 +61,27 @@ test('the fusion pass leaves an add alone when the conv output has another reade
 });
 
 /**
- * The kernel's store order simulated byte by byte: groups of PIXELS_PER_STEP output pixels in
- * raster order, each group's shortcut reads (a 1x1 unpadded window) before its stores, output at
- * the input's offset. True when no read ever sees a byte a store already replaced.
+ * The kernel's reads and stores simulated byte by byte, output at the input's offset: per output
+ * row, a 1x1 shortcut first widens the input pixels 0..(OW - 1) sW of row sH oy into its row buffer,
+ * then the row's outputs are stored; the identity reads each value's own byte right before storing
+ * it. True when no read ever sees a byte a store already replaced.
  */
 function simulate(g: ShortcutGeometry): boolean {
   const [, w, cin] = g.input;
   const [oh, ow, cout] = g.output;
   const written = new Uint8Array(Math.max(g.input.reduce((a, b) => a * b), oh * ow * cout));
-  for (let start = 0; start < oh * ow; start += PIXELS_PER_STEP) {
-    const end = Math.min(oh * ow, start + PIXELS_PER_STEP);
-    for (let m = start; m < end; m++) {
-      const at = (Math.floor(m / ow) * g.strides[0] * w + (m % ow) * g.strides[1]) * cin;
-      for (let c = 0; c < cin; c++) if (written[at + c]) return false;
+  for (let oy = 0; oy < oh; oy++) {
+    if (g.identity) {
+      for (let k = oy * ow * cout; k < (oy + 1) * ow * cout; k++) {
+        if (written[k]) return false;
+        written[k] = 1;
+      }
+      continue;
     }
-    written.fill(1, start * cout, end * cout);
+    const copy = Math.min(w, (ow - 1) * g.strides[1] + 1);
+    const start = oy * g.strides[0] * w * cin;
+    for (let k = start; k < start + copy * cin; k++) if (written[k]) return false;
+    written.fill(1, oy * ow * cout, (oy + 1) * ow * cout);
   }
   return true;
 }
@@ -88,14 +94,19 @@ test('the in-place rule equals a byte-level simulation of the kernel on 2,000 ra
     const s: [number, number] = [int(1, 3), int(1, 3)];
     const h = int(1, 9), w = int(1, 9), cin = int(1, 9);
     const out = [Math.ceil(h / s[0]), Math.ceil(w / s[1]), int(1, 4 * cin)];
-    const g = { input: [h, w, cin], output: out, strides: s };
+    const g = { input: [h, w, cin], output: out, strides: s, identity: false };
     assert.equal(shortcutInPlaceHolds(g), simulate(g), JSON.stringify(g));
     if (simulate(g)) holds++;
   }
   assert.ok(holds > 200 && holds < 1800, `both outcomes are exercised (${holds} hold)`);
   // The cases the proof in in-place.ts names.
-  assert.equal(shortcutInPlaceHolds({ input: [32, 32, 16], output: [32, 32, 16], strides: [1, 1] }), true);
-  assert.equal(shortcutInPlaceHolds({ input: [32, 32, 16], output: [16, 16, 32], strides: [2, 2] }), true);
-  assert.equal(shortcutInPlaceHolds({ input: [7, 7, 5], output: [4, 4, 10], strides: [2, 2] }), true);
-  assert.equal(shortcutInPlaceHolds({ input: [8, 8, 4], output: [4, 4, 12], strides: [2, 2] }), false);
+  const conv = (input: number[], output: number[], s: number) => shortcutInPlaceHolds({ input, output, strides: [s, s], identity: false });
+  assert.equal(shortcutInPlaceHolds({ input: [32, 32, 16], output: [32, 32, 16], strides: [1, 1], identity: true }), true);
+  assert.equal(simulate({ input: [5, 3, 7], output: [5, 3, 7], strides: [1, 1], identity: true }), true);
+  assert.equal(conv([32, 32, 16], [32, 32, 16], 1), true);
+  assert.equal(conv([32, 32, 16], [16, 16, 32], 2), true);
+  assert.equal(conv([7, 7, 5], [4, 4, 10], 2), true);
+  assert.equal(conv([5, 5, 2], [3, 3, 6], 2), true); // 3x at stride 2: 2 W >= 3 OW
+  assert.equal(conv([8, 8, 4], [4, 4, 20], 2), false); // 5x at stride 2
+  assert.equal(conv([3, 5, 3], [3, 5, 6], 1), false); // widening at stride 1
 });

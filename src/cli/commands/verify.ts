@@ -22,6 +22,17 @@ import { examples, jsonOption, noteCapped, output } from '../output.js';
 import { runCommand } from '../run-command.js';
 import { firmwareDir } from './flash.js';
 import { randomInputs } from '../../device/verify/random-inputs.js';
+import type { CodegenManifest } from '../../codegen/codegen-manifest.js';
+import type { ProfileLayer } from '../../device/profile/profile.js';
+import { renderProfile } from '../../device/profile/render.js';
+import { profileProject } from '../../device/profile/run.js';
+
+/** The project's layers in kit_model_invoke's order, with their MACs, as kit codegen recorded them. */
+function projectLayers(manifest: CodegenManifest, project: string): ProfileLayer[] {
+  const layers = manifest.figures?.layers;
+  if (!layers) throw new KitError('profile-no-layers', 'cli', `${project}'s kit-codegen.json has no per-layer figures (an older kit wrote it)`, 're-run kit codegen, then kit verify --profile');
+  return layers.map((l) => ({ name: l.name, op: l.op, macs: l.macs }));
+}
 
 interface VerifyFlags extends DataFlags, InputSpecFlags {
   port?: string;
@@ -36,7 +47,12 @@ interface VerifyFlags extends DataFlags, InputSpecFlags {
   json?: boolean;
   onError: OnError;
   deadAfter: number;
+  /** true (no count given) or the images to profile. */
+  profile?: boolean | number;
 }
+
+/** Images kit verify --profile runs through the profiling build when no count is given. */
+const PROFILE_IMAGES = 5;
 
 export function registerVerify(program: Command): void {
   const cmd = program
@@ -53,6 +69,7 @@ export function registerVerify(program: Command): void {
     .option('--min-agreement <pct>', 'exit non-zero when bit-exact agreement is below this', parseNumber, 100)
     .addOption(new Option('--on-error <policy>', 'an image whose pieces keep failing: retry until the link is dead, skip it (reported), or stop the run').choices(ON_ERROR).default('retry'))
     .option('--dead-after <s>', 'seconds of silence from the device that end the run', parseNumber, 60)
+    .option('--profile [images]', `per-layer instructions (or cycles), MACs and shares from a profiling build of the project, on the first verified images (default ${PROFILE_IMAGES})`, parsePositiveInt)
     .option('--report <file>', 'JSON report (default <project>/verify-report.json); the HTML report goes beside it');
   addDataOptions(cmd);
   addInputSpecOptions(cmd)
@@ -63,6 +80,7 @@ export function registerVerify(program: Command): void {
         'kit verify runs/resnet8/int8/c-qemu-cortex-m4 --data data --samples 1000 --jobs 2',
         'kit verify runs/resnet8/int8/c-esp32 --port /dev/ttyUSB0 --all --json > verify.json',
         'kit verify vww/c-qemu-cortex-m4 --data photos --scale 1/255 --all',
+        'kit verify runs/resnet8/int8/c-qemu-cortex-m4 --samples 5 --profile',
       ),
     )
     .action(
@@ -92,6 +110,9 @@ export function registerVerify(program: Command): void {
           thumbnails = data.pixels && sampleImages(data.pixels.test, count, flags.seed);
         }
         const ports = flags.port?.split(',').filter(Boolean);
+        // Before any image goes out: --profile needs the project's layers, which kit-codegen.json lists.
+        const profileLayers = flags.profile ? projectLayers(manifest, project) : undefined;
+        const answers = new Map<number, { ticks: number; logits: Uint8Array }>();
         const reportFile = flags.report ?? join(project, 'verify-report.json');
         const controller = new AbortController();
         const onSigint = () => {
@@ -131,6 +152,7 @@ export function registerVerify(program: Command): void {
             onError: flags.onError,
             deadAfterMs: flags.deadAfter * 1000,
             signal: controller.signal,
+            onAnswer: profileLayers ? (i, r) => answers.set(i, { ticks: r.ticks, logits: r.logits }) : undefined,
             onProgress: (p) => {
               const extra = p.phase === 'device' && p.done && labelled ? `acc ${((100 * (p.deviceCorrect ?? 0)) / p.done).toFixed(1)}% bit-exact ${((100 * (p.bitExact ?? 0)) / p.done).toFixed(1)}%` : p.phase === 'device' && p.done ? `bit-exact ${((100 * (p.bitExact ?? 0)) / p.done).toFixed(1)}%` : '';
               progress.update(p.phase === 'device' ? 'device' : 'reference', p.done, p.total, extra);
@@ -146,8 +168,26 @@ export function registerVerify(program: Command): void {
           progress.stop();
           process.off('SIGINT', onSigint);
         }
+        const want = flags.profile === true ? PROFILE_IMAGES : Number(flags.profile ?? 0);
+        const indices = [...answers.keys()].sort((a, b) => a - b).slice(0, want);
+        if (profileLayers && indices.length > 0 && !controller.signal.aborted) {
+          process.stderr.write(`profiling ${indices.length} image${indices.length === 1 ? '' : 's'} layer by layer\n`);
+          // The verification stands on its own: saved first, so a profile that fails loses nothing.
+          save(report);
+          report.profile = await profileProject({
+            project,
+            board,
+            layers: profileLayers,
+            images: indices.map((i) => ({ index: i, bytes: set.images.subarray(i * itemBytes(set.shape), (i + 1) * itemBytes(set.shape)) })),
+            unprofiled: answers,
+            port: ports?.[0],
+            baud: flags.baud,
+            client: { helloTimeoutMs: 15_000, deadAfterMs: flags.deadAfter * 1000, expect: { modelHash: manifest.modelHash } },
+            log: (line) => process.stderr.write(`${line}\n`),
+          });
+        }
         save(report);
-        out.text(`${renderVerifyReport(report)}\nreport written to ${reportFile} and ${htmlFile}`);
+        out.text(`${renderVerifyReport(report)}${report.profile ? `\n\n${renderProfile(report.profile)}` : ''}\nreport written to ${reportFile} and ${htmlFile}`);
         out.result(reportDocument(report));
         if (!report.complete) return 130;
         if (report.agreement.bitExact === null) {

@@ -35,9 +35,8 @@ function denseGeometry(ctx: LowerContext): Geometry {
   return { inH: 1, inW: 1, inC, kH: 1, kW: 1, strideH: 1, strideW: 1, padTop: 0, padLeft: 0, outH: 1, outW: 1, outC };
 }
 
-/** `im2col`: weight rows [out][depth rounded up to 4], for kernels that build im2col columns (conv2d_add). */
-export const lowerConv2d = (ctx: LowerContext<Conv2dAttrs>, options: { im2col?: boolean } = {}) =>
-  lowerConvLike(ctx, 'conv2d', convGeometry(ctx), ctx.attrs.padding, options.im2col ?? false);
+/** conv2d over row buffers (the conv2d kernel, and both convolutions of conv2d_add). */
+export const lowerConv2d = (ctx: LowerContext<Conv2dAttrs>) => lowerConvLike(ctx, 'conv2d', convGeometry(ctx), ctx.attrs.padding, false);
 export const lowerDense = (ctx: LowerContext) => lowerConvLike(ctx, 'dense', denseGeometry(ctx), 'valid', true);
 
 function lowerConvLike(

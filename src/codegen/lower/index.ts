@@ -1,6 +1,7 @@
 /** Lowering of every node of a quantized graph; one function per op, looked up by op name. */
 import { KitError } from '../../errors.js';
 import type { Graph } from '../../ir/graph.js';
+import { nodeCost } from '../../ops/cost.js';
 import { nodeInputs, viewNode } from '../../ops/op.js';
 import { getOp, opNames } from '../../ops/registry.js';
 import { cIdentifier } from '../c-format.js';
@@ -49,7 +50,7 @@ export function lowerGraph(graph: Graph, options: LowerOptions = {}): LoweredLay
     let id = `kit_${cIdentifier(node.name)}`;
     while (ids.has(id)) id += '_';
     ids.add(id);
-    return lowering({
+    const lowered = lowering({
       ...viewNode(graph, op, node),
       graph,
       index,
@@ -58,6 +59,9 @@ export function lowerGraph(graph: Graph, options: LowerOptions = {}): LoweredLay
       id,
       aliasReshape: options.aliasReshape ?? true,
     });
+    // A layer's MACs are its op's (src/ops/cost.ts): the codegen table, kit-codegen.json and the
+    // per-layer profile of kit verify all read them from here.
+    return { ...lowered, macs: nodeCost(graph, node).macs };
   });
 }
 

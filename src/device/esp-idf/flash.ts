@@ -31,6 +31,8 @@ export interface EspIdfFlashOptions {
   image?: string;
   /** The line esptool-js talks on (tests); default the serial port. */
   openLine?: (baud: number) => Transport;
+  /** Build the profiling firmware (kit flash --profile, for kit verify --profile --port). */
+  profile?: boolean;
 }
 
 export interface EspIdfFlashResult extends EspIdfProject {
@@ -52,7 +54,7 @@ export async function flashWithEspIdf(opts: EspIdfFlashOptions): Promise<EspIdfF
   if (board.flash.method !== 'esptool') throw new KitError('board-unsupported', 'device', `${board.name} is not flashed with ESP-IDF`);
   const baud = board.flash.baud;
 
-  const project = writeEspIdfProject({ project: opts.project, board, manifest: opts.manifest });
+  const project = writeEspIdfProject({ project: opts.project, board, manifest: opts.manifest, profile: opts.profile });
   const { plan } = project;
   log(`ESP-IDF project for ${board.name} in ${project.dir}`);
   log(

@@ -51,7 +51,8 @@ function listFiles(dir: string, under = ''): string[] {
   );
 }
 
-export function writeEspIdfProject(opts: { project: string; board: Board; manifest: CodegenManifest }): EspIdfProject {
+/** `profile`: compile the per-layer hook in (-DKIT_PROFILE, firmware/harness/profile.h; kit flash --profile). */
+export function writeEspIdfProject(opts: { project: string; board: Board; manifest: CodegenManifest; profile?: boolean }): EspIdfProject {
   const { board, manifest } = opts;
   const project = resolve(opts.project);
   if (board.flash.method !== 'esptool' || !board.espIdf) {
@@ -97,6 +98,7 @@ export function writeEspIdfProject(opts: { project: string; board: Board; manife
     KIT_BOARD_BAUD: `${board.serial.baud}u`,
     KIT_BOARD_UART: `${board.espIdf.uart}`,
     KIT_HARNESS_NO_MAIN: '1',
+    ...(opts.profile ? { KIT_PROFILE: '1' } : {}),
   };
 
   const defaultsFile = join(dir, 'sdkconfig.defaults');

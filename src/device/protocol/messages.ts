@@ -1,12 +1,13 @@
 /**
- * kit device protocol, version 2: message types and payload layouts (little-endian), the host side
+ * kit device protocol, version 3: message types and payload layouts (little-endian), the host side
  * of firmware/protocol/messages.h (which tells the exchange). Images travel as PIECEs of whole
  * blocks; the device answers a complete image with its RESULT and a damaged frame or a POLL with a
  * STATUS of what it has.
  */
 import { encodeFrame } from './frame.js';
 
-export const PROTOCOL_VERSION = 2;
+/** 3: HELLO says whether the firmware profiles layers, and RESULT carries the per-layer counter marks. */
+export const PROTOCOL_VERSION = 3;
 /** Pieces start on a block boundary; STATUS reports an image block by block. */
 export const BLOCK_BYTES = 32;
 /** The sequence number of a message that answers no request (a HELLO sent on boot, an ERROR about a damaged frame). */
@@ -58,6 +59,8 @@ export interface DeviceInfo {
   outputSigned: boolean;
   /** The largest PIECE data the device accepts. */
   pieceBytes: number;
+  /** Counter marks per RESULT: 0, or layers + 1 in a firmware built with -DKIT_PROFILE (firmware/harness/profile.h). */
+  profileMarks: number;
 }
 
 export type Message =
@@ -65,7 +68,8 @@ export type Message =
   | { type: 'hello'; seq: number; info: DeviceInfo }
   | { type: 'piece'; seq: number; image: number; offset: number; data: Uint8Array }
   | { type: 'poll'; seq: number; image: number }
-  | { type: 'result'; image: number; class: number; ticks: number; logits: Uint8Array }
+  /** marks: the counter before the first layer and after each one (a profiling build), else empty. */
+  | { type: 'result'; image: number; class: number; ticks: number; marks: number[]; logits: Uint8Array }
   | { type: 'status'; seq: number; image: number; state: number; blocks: number; received: Uint8Array }
   | { type: 'error'; seq: number; code: number; text: string }
   | { type: 'ping'; seq: number; data: Uint8Array }
@@ -184,7 +188,7 @@ export function encodePayload(m: Message): Uint8Array {
     }
     case 'hello': {
       const i = m.info;
-      const o = new Out(4 + 1 + 20 + 1 + 2 + 2 + new TextEncoder().encode(i.board + i.modelHash).length);
+      const o = new Out(4 + 1 + 20 + 1 + 2 + 2 + 2 + new TextEncoder().encode(i.board + i.modelHash).length);
       o.u32(m.seq);
       o.u8(i.protocolVersion);
       o.u32(i.inputBytes);
@@ -194,6 +198,7 @@ export function encodePayload(m: Message): Uint8Array {
       o.u32(i.tickHz);
       o.u8(i.outputSigned ? HELLO_FLAG_SIGNED : 0);
       o.u16(i.pieceBytes);
+      o.u16(i.profileMarks);
       o.str8(i.board);
       o.str8(i.modelHash);
       return o.bytes;
@@ -222,10 +227,12 @@ export function encodePayload(m: Message): Uint8Array {
       return o.bytes;
     }
     case 'result': {
-      const o = new Out(14 + m.logits.length);
+      const o = new Out(16 + 8 * m.marks.length + m.logits.length);
       o.u32(m.image);
       o.u16(m.class);
       o.u64(m.ticks);
+      o.u16(m.marks.length);
+      for (const t of m.marks) o.u64(t);
       o.raw(m.logits);
       return o.bytes;
     }
@@ -278,6 +285,7 @@ export function decodeMessage(type: number, payload: Uint8Array): Message | unde
         tickHz: r.u32(),
         outputSigned: (r.u8() & HELLO_FLAG_SIGNED) !== 0,
         pieceBytes: r.u16(),
+        profileMarks: r.u16(),
         board: r.str8(),
         modelHash: r.str8(),
       };
@@ -303,7 +311,9 @@ export function decodeMessage(type: number, payload: Uint8Array): Message | unde
     }
     case MsgType.Result: {
       const r = new In(payload, 'RESULT');
-      return { type: 'result', image: r.u32(), class: r.u16(), ticks: r.u64(), logits: r.rest() };
+      const head = { image: r.u32(), class: r.u16(), ticks: r.u64() };
+      const marks = Array.from({ length: r.u16() }, () => r.u64());
+      return { type: 'result', ...head, marks, logits: r.rest() };
     }
     case MsgType.Error: {
       const r = new In(payload, 'ERROR');

@@ -55,6 +55,7 @@ export const MOCK_INFO: DeviceInfo = {
   tickHz: 100_000_000,
   outputSigned: true,
   pieceBytes: 1024,
+  profileMarks: 0,
 };
 
 // Starts like a frame and announces 16 bytes: swallows what follows until its CRC fails.
@@ -228,7 +229,7 @@ export class MockTransport implements Transport {
         } else {
           const logits = this.opts.model(this.image.slice());
           this.log.imagesRun++;
-          this.done = { type: 'result', image: m.image, class: argmax(logits, this.info.outputSigned), ticks: 1000 + this.image[0], logits };
+          this.done = { type: 'result', image: m.image, class: argmax(logits, this.info.outputSigned), ticks: 1000 + this.image[0], marks: [], logits };
           this.collecting = SEQ_NONE;
           this.reply(this.done);
         }

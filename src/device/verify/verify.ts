@@ -8,6 +8,7 @@ import { openDevices, type OpenDevice } from './devices.js';
 import { hostReferenceParallel } from './reference.js';
 import { histogram, percentile } from './stats.js';
 import { tfliteDivergence, type Divergence } from '../../quantize/tflite-divergence.js';
+import type { LayerProfile } from '../profile/profile.js';
 
 export interface VerifyOptions {
   graph: Graph;
@@ -37,6 +38,8 @@ export interface VerifyOptions {
   /** Stops sending new images; what was answered is reported. */
   signal?: AbortSignal;
   onProgress?: (p: VerifyProgress) => void;
+  /** Every answer as it comes: the image's index in `set` and what the device said (kit verify --profile pairs the counts). */
+  onAnswer?: (index: number, r: { logits: Uint8Array; ticks: number }) => void;
 }
 
 export type OnError = 'retry' | 'skip' | 'stop';
@@ -97,6 +100,8 @@ export interface VerifyReport {
   skipped: { index: number; reason: string; retries: number }[];
   /** Where desktop TFLite (XNNPACK's requantization) would part from the board, on the first inputs. */
   tflite?: Divergence;
+  /** kit verify --profile: per-layer counts from a profiling build of the same project (absent without it). */
+  profile?: LayerProfile;
   seconds: number;
   imagesPerSecond: number;
 }
@@ -161,6 +166,7 @@ export async function verifyOnDevice(opts: VerifyOptions): Promise<VerifyReport>
     else if (mismatches.length < MAX_MISMATCHES) mismatches.push({ index: i, label: set.labels[i], host: [...want], device: [...r.logits] });
     ticks.push(r.ticks);
     if (d.instructions) instructions.push(d.instructions(r.ticks, d.client.info.tickHz));
+    opts.onAnswer?.(i, r);
     opts.onProgress?.({ phase: 'device', done, total: set.count, deviceCorrect, bitExact });
   };
 

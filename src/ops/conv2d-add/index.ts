@@ -136,7 +136,7 @@ export const conv2dAdd: OpDef<Conv2dAddAttrs, Conv2dAddIntParams> = {
     const [, blockIn] = view.inputs;
     if (blockIn.dtype !== view.output.dtype) return [];
     const strides = view.attrs.shortcut ? view.attrs.shortcut.strides : ([1, 1] as [number, number]);
-    return shortcutInPlaceHolds({ input: blockIn.shape, output: view.output.shape, strides }) ? [1] : [];
+    return shortcutInPlaceHolds({ input: blockIn.shape, output: view.output.shape, strides, identity: !view.attrs.shortcut }) ? [1] : [];
   },
 
   lower: lowerConv2dAdd,

@@ -29,18 +29,23 @@ static union { uint32_t words[(KIT_MODEL_ARENA_BYTES + 3) / 4]; uint8_t bytes[KI
 kit_scratch_t kit_scratch;
 
 /* Test and profiling hooks, off by default: KIT_TAP sees every layer's output; a build with
- * -DKIT_MODEL_STOP_AFTER=i returns after layer i (scripts/bench-mcu.ts times prefixes). */
+ * -DKIT_PROFILE reads the board's counter before the first layer and after each one (the harness's
+ * kit_profile_mark, firmware/harness/profile.h; kit verify --profile). */
 #ifndef KIT_TAP
 #define KIT_TAP(layer, data, bytes) ((void)0)
 #endif
-#ifdef KIT_MODEL_STOP_AFTER
-#define KIT_STOP(layer) do { if ((layer) == KIT_MODEL_STOP_AFTER) return; } while (0)
+#ifdef KIT_PROFILE
+void kit_profile_mark(uint16_t mark);
+#define KIT_PROFILE_START() kit_profile_mark(0u)
+#define KIT_PROFILE_LAYER(layer) kit_profile_mark((uint16_t)((layer) + 1u))
 #else
-#define KIT_STOP(layer) ((void)0)
+#define KIT_PROFILE_START() ((void)0)
+#define KIT_PROFILE_LAYER(layer) ((void)0)
 #endif
 
 void kit_model_invoke(const uint8_t *pixels, uint8_t *logits) {
     uint8_t *const arena = kit_arena.bytes;
+    KIT_PROFILE_START();
 
     /* 0 lut0: normalize_input 3x3x1 pixels -> int8
      *   9 table lookups; output zero point -128; no arithmetic
@@ -48,7 +53,7 @@ void kit_model_invoke(const uint8_t *pixels, uint8_t *logits) {
      */
     kit_input_lut_3x3x1_s8(&kit_lut0, pixels, (int8_t *)(arena + 20));
     KIT_TAP(0, arena + 20, 9);
-    KIT_STOP(0);
+    KIT_PROFILE_LAYER(0);
 
     /* 1 conv2d1: conv2d 3x3/1 same, 3x3x1 -> 3x3x2, relu
      *   162 MACs; 18 weights (int8), 2 biases
@@ -58,7 +63,7 @@ void kit_model_invoke(const uint8_t *pixels, uint8_t *logits) {
      */
     kit_conv2d_3x3s1_3x3x1_2_s8(&kit_conv2d1, (const int8_t *)(arena + 20), (int8_t *)(arena + 0));
     KIT_TAP(1, arena + 0, 18);
-    KIT_STOP(1);
+    KIT_PROFILE_LAYER(1);
 
     /* 2 global_avg_pool2: global_avg_pool 3x3x2 -> 2
      *   overflow: channel sum <= 1,152 (2^10.2, 20.8 bits of headroom below 2^31)
@@ -67,7 +72,7 @@ void kit_model_invoke(const uint8_t *pixels, uint8_t *logits) {
      */
     kit_global_avgpool_3x3x2_s8(&kit_global_avg_pool2, (const int8_t *)(arena + 0), (int8_t *)(arena + 20));
     KIT_TAP(2, arena + 20, 2);
-    KIT_STOP(2);
+    KIT_PROFILE_LAYER(2);
 
     /* 3 dense3: dense 2 -> 3
      *   6 MACs; 6 weights (int8), 3 biases
@@ -77,7 +82,7 @@ void kit_model_invoke(const uint8_t *pixels, uint8_t *logits) {
      */
     kit_fc_2_3_s8(&kit_dense3, (const int8_t *)(arena + 20), (int8_t *)(arena + 0));
     KIT_TAP(3, arena + 0, 3);
-    KIT_STOP(3);
+    KIT_PROFILE_LAYER(3);
 
     /* The output tensor to the caller's buffer. */
     memcpy(logits, arena + 0, KIT_MODEL_OUTPUT_BYTES);

@@ -17,6 +17,7 @@ extern "C" {  /* C linkage for C++ callers (an Arduino sketch, an ESP-IDF app in
 #define KIT_MODEL_OUTPUT_BYTES 3  /* int8 logits, one byte each */
 #define KIT_MODEL_ARENA_BYTES 32 /* the activation arena; the shared scratch buffer is 120 bytes more */
 #define KIT_MODEL_OUTPUT_SIGNED 1  /* 1: int8 logits, 0: uint8 */
+#define KIT_MODEL_LAYERS 4  /* calls in kit_model_invoke, each a layer of the per-layer profile */
 
 /* sha256 of the quantized graph (structure and constants): what DeviceClient checks in HELLO. */
 extern const char kit_model_hash[];
