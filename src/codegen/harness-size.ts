@@ -1,9 +1,10 @@
 /**
  * The device harness's own share of a board (firmware/harness, protocol, the board port, and the C
  * library and startup code they pull in), measured from a firmware really built with the model:
- * flash and static RAM are the firmware's sections (`size`) minus the model's objects, and stack is
- * the sum of the frames (-fstack-usage) of every function outside the model. Nothing in the harness
- * recurses, so no call chain can use more than that sum; interrupt entry frames are not included.
+ * flash (the sections the image loads, objdump -h) and static RAM (`size`) are the firmware's
+ * minus the model's objects, and stack is the sum of the frames (-fstack-usage) of every function
+ * outside the model. Nothing in the harness recurses, so no call chain can use more than that sum;
+ * interrupt entry frames are not included.
  *
  * Only for boards kit links itself (a linker script); elsewhere (ESP-IDF boards, the host process)
  * sizes.ts keeps its stated allowances.
@@ -14,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Board } from '../device/boards.js';
 import { buildCommand } from '../device/build.js';
-import { commandExists, sizeToolFor, type ObjectSizes } from './toolchain.js';
+import { binutilFor, commandExists, sizeToolFor, type ObjectSizes } from './toolchain.js';
 
 export interface HarnessSizes {
   flashBytes: number;
@@ -24,9 +25,22 @@ export interface HarnessSizes {
   source: string;
 }
 
-/** Sections of a linked firmware that occupy flash (code, constants, the initial values of .data). */
-const FLASH_SECTION = /^\.(vectors|text|rodata|ARM\.exidx|ARM\.extab|init|fini|data)/;
 const RAM_SECTION = /^\.(data|bss)/;
+
+/**
+ * Bytes of the sections a firmware image loads (objdump's LOAD flag: code, constants, vectors, the
+ * reset stub, the initial values of .data), outside the board's extra regions: what the image
+ * occupies in flash, whatever the linker script names its sections.
+ */
+export function loadedBytes(objdumpHeaders: string, regionSections: string[]): number {
+  let bytes = 0;
+  for (const m of objdumpHeaders.matchAll(/^\s*\d+\s+(\S+)\s+([0-9a-f]+)\s+[0-9a-f]+\s+[0-9a-f]+\s+[0-9a-f]+\s+\S+\s*\n\s+(.*)$/gm)) {
+    const flags = m[3].split(/,\s*/);
+    if (!flags.includes('LOAD') || !flags.includes('ALLOC') || regionSections.some((r) => m[1].startsWith(r))) continue;
+    bytes += Number.parseInt(m[2], 16);
+  }
+  return bytes;
+}
 
 function run(command: string[]): Promise<string> {
   return new Promise((done, fail) =>
@@ -42,7 +56,7 @@ export async function measureHarness(board: Board, modelDir: string, model: Obje
   const tc = board.toolchain;
   if (!tc.linkerScript || !tc.output || board.flash.method === 'esptool') return undefined;
   const sizeTool = sizeToolFor(tc.compiler);
-  if (!commandExists(tc.compiler) || !commandExists(sizeTool)) return undefined;
+  if (!commandExists(tc.compiler) || !commandExists(sizeTool) || !commandExists(binutilFor(tc.compiler, 'objdump'))) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'kit-harness-size-'));
   try {
     // The firmware command kit flash runs, with the model's objects in place of its sources.
@@ -52,12 +66,11 @@ export async function measureHarness(board: Board, modelDir: string, model: Obje
     await run(command);
     const listing = await run([sizeTool, '-A', '-d', build.file]);
     const regions = board.memory.regions.flatMap((r) => (r.section ? [r.section] : []));
-    let flash = 0;
+    const flash = loadedBytes(await run([binutilFor(tc.compiler, 'objdump'), '-h', build.file]), regions);
     let ram = 0;
     for (const line of listing.split('\n')) {
       const m = /^(\.\S+)\s+(\d+)\s+\d+\s*$/.exec(line.trim());
       if (!m || regions.some((r) => m[1].startsWith(r))) continue;
-      if (FLASH_SECTION.test(m[1])) flash += Number(m[2]);
       if (RAM_SECTION.test(m[1])) ram += Number(m[2]);
     }
     // gcc writes <output>-<source>.su next to the firmware, one line per function: file:line:col:name, bytes, kind.

@@ -53,7 +53,7 @@ export function render(p: Prepared, templates: Templates): Map<string, string> {
     ctype: s === 's8' ? 'int8_t' : 'uint8_t',
     extendAdd: s === 's8' ? 'kit_sxtab16' : 'kit_uxtab16',
   }));
-  const specs = new Map(convCtx.map((c) => [c.matmul as string, c.matmulSpec as { weights: string; output: string; fast: boolean; clampLo: boolean; clampHi: boolean }]));
+  const specs = new Map(convCtx.map((c) => [c.matmul as string, c.matmulSpec as { weights: string; output: string; fast: boolean; clampLo: boolean; clampHi: boolean; perTensor: boolean }]));
   const matmul = [...specs.keys()].sort().map((suffix) => {
     const spec = specs.get(suffix)!;
     return {
@@ -67,6 +67,7 @@ export function render(p: Prepared, templates: Templates): Map<string, string> {
       clampLo: spec.clampLo,
       clampHi: spec.clampHi,
       requant: spec.fast ? 'fast' : 'general',
+      perTensor: spec.perTensor,
     };
   });
   const dot = [...new Set([...specs.values()].map((spec) => spec.weights))].sort().map((w) => ({

@@ -31,13 +31,16 @@ export interface ObjectSizes {
   stack: Map<string, number>;
 }
 
-/** The `size` that goes with a compiler: arm-none-eabi-gcc -> arm-none-eabi-size, cc/gcc/clang -> size. */
-export function sizeToolFor(compiler: string): string {
+/** The binutil that goes with a compiler: arm-none-eabi-gcc -> arm-none-eabi-<tool>, cc/gcc/clang -> <tool>. */
+export function binutilFor(compiler: string, tool: 'size' | 'objdump'): string {
   const m = /^(.*-)?(gcc|cc|clang)(-[0-9.]+)?$/.exec(basename(compiler));
   const prefix = m?.[1] ?? '';
   const dir = dirname(compiler);
-  return dir === '.' ? `${prefix}size` : join(dir, `${prefix}size`);
+  return dir === '.' ? `${prefix}${tool}` : join(dir, `${prefix}${tool}`);
 }
+
+/** The `size` that goes with a compiler: arm-none-eabi-gcc -> arm-none-eabi-size, cc/gcc/clang -> size. */
+export const sizeToolFor = (compiler: string) => binutilFor(compiler, 'size');
 
 export function commandExists(command: string): boolean {
   const r = spawnSync(command, ['--version'], { stdio: 'ignore' });

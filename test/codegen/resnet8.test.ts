@@ -11,7 +11,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { codegen, generateC, modelHash, type Generated } from '../../src/codegen/index.js';
+import { codegen, generateC, modelHash, type CodegenResult, type Generated } from '../../src/codegen/index.js';
+import { buildFirmware } from '../../src/device/build.js';
 import { loadDataset } from '../../src/data/load-dataset.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { kitVersion } from '../../src/ir/kit-version.js';
@@ -167,6 +168,53 @@ describe('codegen(): the CLI entry point', () => {
       assert.ok(s.ram.harness >= 2 * 3072 + 23 && s.ram.harness < 12288, `harness RAM ${s.ram.harness}: the image and a frame for one piece of it`);
       assert.ok(s.ram.stack > 0 && s.ram.stack < 2048, `stack ${s.ram.stack}`);
       assert.match(text, /\+ harness [\d,]+ \(measured\) =/);
+      await assertFlashIsTheFirmware(result, join(dir, 'firmware'));
     }
   });
+
+  test('ResNet-8 uint8 on qemu-cortex-m4: the flash total is the built firmware\'s, byte for byte', { skip: missing('arm-none-eabi-gcc') }, async () => {
+    const dir = tmpDir('codegen-cli-uint8');
+    const { dir: quantizedDir } = await quantizedResnet8('uint8');
+    const result = await codegen({ quantizedDir, board: 'qemu-cortex-m4', outDir: join(dir, 'out') });
+    // Per-tensor weights: each layer's multiplier, shift and weight zero point are stored once.
+    const weights = readFileSync(join(result.generated.outDir, 'weights.c'), 'utf8');
+    for (const name of ['multiplier', 'shift', 'weight_zero_point']) assert.match(weights, new RegExp(`int32_t kit_stack3_a_conv_${name}\\[1\\]`));
+    await assertFlashIsTheFirmware(result, join(dir, 'firmware'));
+  });
+
+  test('ResNet-8 int8 on qemu-xtensa: the flash total is the built firmware\'s (the reset stub in ROM included)', { skip: missing('xtensa-lx106-elf-gcc') }, async () => {
+    const dir = tmpDir('codegen-cli-xtensa');
+    const { dir: quantizedDir } = await quantizedResnet8('int8');
+    const result = await codegen({ quantizedDir, board: 'qemu-xtensa', outDir: join(dir, 'out') });
+    await assertFlashIsTheFirmware(result, join(dir, 'firmware'));
+  });
 });
+
+/**
+ * The report's flash total is what the firmware kit flash builds occupies: `size`'s text + data of
+ * the ELF (Berkeley format), which is the sum of the sections the image loads; on qemu-cortex-m4
+ * they also lie end to end from address 0 (no hole), so no byte of flash goes uncounted.
+ */
+async function assertFlashIsTheFirmware(result: CodegenResult, outDir: string): Promise<void> {
+  const built = await buildFirmware({ board: result.generated.board, modelDir: result.generated.outDir, outDir });
+  const tool = (name: string) => result.generated.board.toolchain.compiler.replace(/gcc$/, name);
+  const berkeley = spawnSync(tool('size'), [built.file], { encoding: 'utf8' });
+  const [text, data] = berkeley.stdout.split('\n')[1].trim().split(/\s+/).map(Number);
+  const f = result.sizes.flash;
+  assert.equal(f.total, text + data, `report ${f.total} = weights ${f.weights} + code ${f.code} + harness ${f.harness}; the ELF holds text ${text} + data ${data}`);
+  assert.equal(f.measuredConstants, f.weights);
+  const headers = spawnSync(tool('objdump'), ['-h', built.file], { encoding: 'utf8' }).stdout;
+  const loaded = [...headers.matchAll(/^\s*\d+\s+(\S+)\s+([0-9a-f]+)\s+[0-9a-f]+\s+([0-9a-f]+)\s+[0-9a-f]+\s+\S+\n\s+(.*)$/gm)]
+    .filter((m) => /\bLOAD\b/.test(m[4]) && Number.parseInt(m[2], 16) > 0)
+    .map((m) => ({ name: m[1], size: Number.parseInt(m[2], 16), lma: Number.parseInt(m[3], 16) }))
+    .sort((a, b) => a.lma - b.lma);
+  assert.equal(loaded.reduce((sum, s) => sum + s.size, 0), f.total, 'the loaded sections');
+  if (result.generated.board.name !== 'qemu-cortex-m4') return;
+  // On the Cortex-M4 everything loads from code memory at 0: the sections, by load address (LMA),
+  // tile [0, total) without a hole.
+  let end = 0;
+  for (const s of loaded) {
+    assert.equal(s.lma, end, `${s.name} loads at ${s.lma}, after a gap from ${end}`);
+    end += s.size;
+  }
+}

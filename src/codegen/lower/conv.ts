@@ -14,6 +14,7 @@ import { window2d } from '../../ops/common/window.js';
 import { dtypeRange } from '../../quantize/schemes.js';
 import { thousands } from '../c-format.js';
 import { checkClamp, checkInt32, expect8bit, headroom, unsupported } from './checks.js';
+import { isPerTensor, requantArrays } from './requant-arrays.js';
 import { ctypeOf, suffixOf, type CArray, type LowerContext, type LoweredLayer } from './types.js';
 
 interface Geometry extends ConvGeometry {
@@ -68,6 +69,8 @@ function lowerConvLike(
 
   const bound = checkBounds(name, x, raw, bias, wzp, shift, depth);
   const id = ctx.id;
+  const requant = { bias, multiplier, shift, weightZeroPoint: hasWzp ? wzp : undefined };
+  const perTensor = isPerTensor(requant);
   const arrays: CArray[] = [
     {
       name: `${id}_weights`,
@@ -77,11 +80,8 @@ function lowerConvLike(
       kind: 'weights',
       align: 4,
     },
-    { name: `${id}_bias`, ctype: 'int32_t', data: bias, comment: 'int32 bias, scale input_scale * weight_scale[c]', kind: 'bias', align: 4 },
-    { name: `${id}_multiplier`, ctype: 'int32_t', data: multiplier, comment: 'Q31 requantization multipliers', kind: 'requant', align: 4 },
-    { name: `${id}_shift`, ctype: 'int32_t', data: shift, comment: 'requantization shifts (> 0: left)', kind: 'requant', align: 4 },
+    ...requantArrays(id, requant, perTensor),
   ];
-  if (hasWzp) arrays.push({ name: `${id}_weight_zero_point`, ctype: 'int32_t', data: wzp, comment: 'weight zero points', kind: 'requant', align: 4 });
 
   const sfx = typeSuffix(inType, wType, outType);
   const signature = `const kit_conv_params_t *p, const ${ctypeOf(inType)} *input, ${ctypeOf(outType)} *output`;
@@ -93,7 +93,7 @@ function lowerConvLike(
   const range = dtypeRange(outType);
   const clampLo = activationMin > range.qmin;
   const clampHi = activationMax < range.qmax;
-  const matmul = `${suffixOf(wType)}_${suffixOf(outType)}${fast ? '_fast' : ''}${clampLo ? '_lo' : ''}${clampHi ? '_hi' : ''}`;
+  const matmul = `${suffixOf(wType)}_${suffixOf(outType)}${fast ? '_fast' : ''}${clampLo ? '_lo' : ''}${clampHi ? '_hi' : ''}${perTensor ? '_pt' : ''}`;
   const common = {
     inSuffix: suffixOf(inType),
     wType: ctypeOf(wType),
@@ -104,7 +104,7 @@ function lowerConvLike(
     simdWiden: g.inC % 4 === 0,
     weightZeroPoint: hasWzp,
     matmul,
-    matmulSpec: { weights: wType, output: outType, fast, clampLo, clampHi },
+    matmulSpec: { weights: wType, output: outType, fast, clampLo, clampHi, perTensor },
   };
   const kernel =
     kind === 'conv2d'

@@ -5,6 +5,7 @@
  */
 import { convParams } from '../../codegen/lower/conv-params.js';
 import { checkClamp, checkInt32, expect8bit, headroom, unsupported } from '../../codegen/lower/checks.js';
+import { requantArrays } from '../../codegen/lower/requant-arrays.js';
 import { ctypeOf, suffixOf, type CArray, type LowerContext, type LoweredLayer } from '../../codegen/lower/types.js';
 import { thousands } from '../../codegen/c-format.js';
 import { dtypeRange } from '../../quantize/schemes.js';
@@ -39,11 +40,8 @@ export function lowerDepthwiseConv2d(ctx: LowerContext<DepthwiseConv2dAttrs, Con
   const id = ctx.id;
   const arrays: CArray[] = [
     { name: `${id}_weights`, ctype: ctypeOf(wType), data: w.data!, comment: `[${g.kH}][${g.kW}][${g.outC}], ${wType} ${w.quant!.scale.length > 1 ? 'per channel' : 'per tensor'}`, kind: 'weights', align: 4 },
-    { name: `${id}_bias`, ctype: 'int32_t', data: bias, comment: 'int32 bias, scale input_scale * weight_scale[c]', kind: 'bias', align: 4 },
-    { name: `${id}_multiplier`, ctype: 'int32_t', data: multiplier, comment: 'Q31 requantization multipliers', kind: 'requant', align: 4 },
-    { name: `${id}_shift`, ctype: 'int32_t', data: shift, comment: 'requantization shifts (> 0: left)', kind: 'requant', align: 4 },
+    ...requantArrays(id, { bias, multiplier, shift, weightZeroPoint: hasWzp ? wzp : undefined }),
   ];
-  if (hasWzp) arrays.push({ name: `${id}_weight_zero_point`, ctype: 'int32_t', data: wzp, comment: 'weight zero points', kind: 'requant', align: 4 });
 
   const sfx = [inType, wType, outType].every((t) => t === inType) ? suffixOf(inType) : [inType, wType, outType].map((t) => suffixOf(t)).join('');
   const dil = g.dilationH > 1 || g.dilationW > 1 ? `d${g.dilationH}x${g.dilationW}` : '';

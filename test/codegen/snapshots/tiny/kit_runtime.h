@@ -81,6 +81,35 @@ typedef struct {
     int32_t activation_max;
 } kit_add_params_t;
 
+/*
+ * A residual add done in a conv kernel's requantization epilogue (conv2d_add): output value (i, c) is
+ * the add of the conv's requantized value and shortcut[i * stride + c], as the add kernel computes it
+ * (TFLite's ADD: each input rescaled, summed, requantized, clamped). The kernel fills one on its
+ * stack with constant flags, so that after inlining only the branches it takes remain. The tables
+ * hold twice an input's rescaled value (kit codegen makes them from the add's); an input whose
+ * rescaling is exactly (q - z) << 19 (multiplier 2^30, shift 0: the input with the larger scale,
+ * proven for all 256 values by kit codegen) has no table, just q << 20, its -z << 20 being folded
+ * into the other input's table or into `offset`.
+ */
+typedef struct {
+    const void *shortcut;             /* the add's other input, of the output type */
+    int32_t stride;                   /* values from one pixel's shortcut to the next */
+    const int32_t *conv_table;        /* 2 x the add's rescaling of the conv value, indexed by the raw value */
+    const int32_t *shortcut_table;    /* the same for the shortcut value */
+    int32_t conv_shifted;             /* 1: no conv_table, q << 20 */
+    int32_t shortcut_shifted;
+    int32_t offset;                   /* added to the doubled sum: the shifted inputs' -z << 20 no table holds */
+    int32_t multiplier;               /* the add's output requantization */
+    int32_t shift;
+    int32_t zero_point;
+    int32_t activation_min;
+    int32_t activation_max;
+    int32_t fast;                     /* |sum| < 2^30 and shift <= -1: kit_requantize_fast's identities hold */
+    int32_t fold_zero_point;          /* fast and shift >= -20: the zero point goes into the rounding offset */
+    int32_t clamp_lo;                 /* the activation is narrower than the type (below, above) */
+    int32_t clamp_hi;
+} kit_residual_t;
+
 /* Pooling and a standalone ReLU: just the output clamp. */
 typedef struct {
     int32_t activation_min;
@@ -92,7 +121,7 @@ typedef struct {
     const void *table;                /* [channels][256] of the output type */
 } kit_lut_params_t;
 
-/* The one scratch buffer kernels share (120 bytes: im2col columns); word aligned. */
+/* The one scratch buffer kernels share (120 bytes: row buffers, columns); word aligned. */
 #define KIT_SCRATCH_BYTES 120
 typedef union {
     uint32_t words[(KIT_SCRATCH_BYTES + 3) / 4];
@@ -350,7 +379,11 @@ static inline void kit_reorder4(int16_t *col, int32_t depth4) {
 static inline int32_t kit_column_sum(const int16_t *col, int32_t n) {
     int32_t k, sum = 0;
 #if KIT_USE_DSP
-    for (k = 0; k < n; k += 2) sum = kit_smlad(kit_load_u32(col + k), 0x00010001u, sum);
+    /* n is a constant after inlining (a pixel's channels): unrolled, no loop branch per word. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 8
+#endif
+    for (k = 0; k < n; k += 2) sum = kit_smlad(kit_load_w32(col + k), 0x00010001u, sum);
 #else
     for (k = 0; k < n; k++) sum += col[k];
 #endif
@@ -500,9 +533,15 @@ KIT_INLINE int32_t kit_dot1_s8(const int8_t *w, const int16_t *x, int32_t n, int
  * multiplier and shift, clamped to the activation and offset by the output zero point.
  * sums[i] is pixel i's kit_column_sum over all its segments (read only with weight zero points).
  */
+/* Channel c's entry of the multiplier, shift and weight zero point arrays: c. */
+KIT_INLINE int32_t kit_q_s8_s8_fast(int32_t c) {
+    return c;
+}
+
 /* One output value, fast requantization, no branch: saturated to the type, then clamped where
  * the activation is narrower (none here). */
-KIT_INLINE int8_t kit_out_s8_s8_fast(int32_t acc, int32_t multiplier, int32_t shift, int32_t zp, int32_t lo, int32_t hi) {
+/* Returns the value as int32 (already in the type's range): no extension before the residual add. */
+KIT_INLINE int32_t kit_out_s8_s8_fast(int32_t acc, int32_t multiplier, int32_t shift, int32_t zp, int32_t lo, int32_t hi) {
     /*
      * kit_requantize_fast with the zero point folded into the rounding offset:
      * ((v + 2^(r-1) + (v < 0)) >> r) + zp = (v + 2^(r-1) + zp 2^r + (v < 0)) >> r, since >> floors and
@@ -515,11 +554,42 @@ KIT_INLINE int8_t kit_out_s8_s8_fast(int32_t acc, int32_t multiplier, int32_t sh
     int32_t v = kit_smmulr(acc * 2, multiplier);
     v = kit_ssat8((v + offset + (v >> 31)) >> right);
     (void)lo, (void)hi;
-    return (int8_t)v;
+    return v;
 }
 
-KIT_INLINE void kit_conv_px4_s8_s8_fast(const kit_conv_params_t *p, const int8_t *weights, const int16_t *const *seg, int32_t segments,
-                                      int32_t run, int32_t ps, const int32_t *sums, int32_t channels, int8_t *out, int32_t out_stride) {
+/*
+ * The residual add of output value (i, c) whose conv value is q (see kit_residual_t): twice the sum
+ * of both inputs' rescaled values, then the add's requantization, saturated to the type (one
+ * SSAT/USAT) before the activation's clamp, as kit_out does.
+ */
+KIT_INLINE int32_t kit_residual_s8_s8_fast(const kit_residual_t *r, int32_t q, int32_t i, int32_t c) {
+    const int32_t s = ((int8_t const *)r->shortcut)[i * r->stride + c];
+    /* 2 (a + b): (q - z) << 19 doubled is q << 20 with -z << 20 in the offset (or in the other table). */
+    const int32_t sum2 = (r->conv_shifted ? q * (1 << 20) : r->conv_table[q]) + (r->shortcut_shifted ? s * (1 << 20) : r->shortcut_table[s]) + r->offset;
+    int32_t v;
+    if (r->fast) {
+        /* kit_requantize_fast: SMMULR(2 sum, m); the output zero point folded into the rounding offset
+         * where the right shift is <= 20 (the identity kit_out states). */
+        const int32_t right = -r->shift;
+        v = kit_smmulr(sum2, r->multiplier);
+        if (r->fold_zero_point) {
+            v = kit_ssat8((v + (int32_t)((uint32_t)(2 * r->zero_point + 1) << (right - 1)) + (v >> 31)) >> right);
+        } else {
+            v = kit_ssat8(((v + ((int32_t)1 << (right - 1)) + (v >> 31)) >> right) + r->zero_point);
+        }
+        if (r->clamp_lo) v = v < r->activation_min ? r->activation_min : v;
+        if (r->clamp_hi) v = v > r->activation_max ? r->activation_max : v;
+    } else {
+        v = kit_requantize(sum2 >> 1, r->multiplier, r->shift, r->zero_point, r->activation_min - r->zero_point, r->activation_max - r->zero_point);
+    }
+    return v;
+}
+
+/* Every output channel of 4 pixels; with `res` (a residual add, NULL for a plain conv) each value goes
+ * through kit_residual_* on its way out. */
+KIT_INLINE void kit_conv_px4_res_s8_s8_fast(const kit_conv_params_t *p, const int8_t *weights, const int16_t *const *seg, int32_t segments,
+                                          int32_t run, int32_t ps, const int32_t *sums, int32_t channels, int8_t *out, int32_t out_stride,
+                                          const kit_residual_t *res) {
     const int32_t zp = p->output_zero_point, lo = p->activation_min, hi = p->activation_max;
     const int32_t depth = segments * run;
     int32_t c = 0, s;
@@ -530,15 +600,19 @@ KIT_INLINE void kit_conv_px4_s8_s8_fast(const kit_conv_params_t *p, const int8_t
         for (h = 0; h < 4; h += 2) { /* pixels h and h + 1 */
             int32_t acc[4]; /* channel c: pixels h, h + 1; channel c + 1: pixels h, h + 1 */
             for (i = 0; i < 2; i++) {
-                acc[i] = p->bias[c] - (p->weight_zero_point ? p->weight_zero_point[c] * sums[h + i] : 0);
-                acc[2 + i] = p->bias[c + 1] - (p->weight_zero_point ? p->weight_zero_point[c + 1] * sums[h + i] : 0);
+                acc[i] = p->bias[c] - (p->weight_zero_point ? p->weight_zero_point[kit_q_s8_s8_fast(c)] * sums[h + i] : 0);
+                acc[2 + i] = p->bias[c + 1] - (p->weight_zero_point ? p->weight_zero_point[kit_q_s8_s8_fast(c + 1)] * sums[h + i] : 0);
             }
             kit_dot2x2_s8(row, row + depth, seg, segments, h * ps, run, ps, acc);
             for (i = 0; i < 2; i++) {
-                const int8_t o0 = kit_out_s8_s8_fast(acc[i], p->multiplier[c], p->shift[c], zp, lo, hi);
-                const int8_t o1 = kit_out_s8_s8_fast(acc[2 + i], p->multiplier[c + 1], p->shift[c + 1], zp, lo, hi);
-                out[(h + i) * out_stride + c] = o0;
-                out[(h + i) * out_stride + c + 1] = o1;
+                int32_t o0 = kit_out_s8_s8_fast(acc[i], p->multiplier[kit_q_s8_s8_fast(c)], p->shift[kit_q_s8_s8_fast(c)], zp, lo, hi);
+                int32_t o1 = kit_out_s8_s8_fast(acc[2 + i], p->multiplier[kit_q_s8_s8_fast(c + 1)], p->shift[kit_q_s8_s8_fast(c + 1)], zp, lo, hi);
+                if (res) {
+                    o0 = kit_residual_s8_s8_fast(res, o0, h + i, c);
+                    o1 = kit_residual_s8_s8_fast(res, o1, h + i, c + 1);
+                }
+                out[(h + i) * out_stride + c] = (int8_t)o0;
+                out[(h + i) * out_stride + c + 1] = (int8_t)o1;
             }
         }
     }
@@ -548,110 +622,63 @@ KIT_INLINE void kit_conv_px4_s8_s8_fast(const kit_conv_params_t *p, const int8_t
         int32_t acc[4];
         acc[0] = acc[1] = acc[2] = acc[3] = p->bias[c];
         if (p->weight_zero_point) {
-            const int32_t zw = p->weight_zero_point[c];
+            const int32_t zw = p->weight_zero_point[kit_q_s8_s8_fast(c)];
             acc[0] -= zw * sums[0];
             acc[1] -= zw * sums[1];
             acc[2] -= zw * sums[2];
             acc[3] -= zw * sums[3];
         }
+        /* Files that define KIT_CONV_UNROLL_ROWS (the fused kernels) take the kernel rows (3 for a 3x3
+         * kernel, constant after inlining) one after the other, without the loop's step and branch per
+         * row: fewer instructions for more code, where most of the MACs are. */
+#if defined(KIT_CONV_UNROLL_ROWS) && defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 3
+#endif
         for (s = 0; s < segments; s++) kit_dot4_s8(row + s * run, seg[s], run, ps, acc);
         {
             /* Locals: the output is a character type, so every store could alias the parameter arrays. */
-            const int32_t m = p->multiplier[c], sh = p->shift[c];
-            const int8_t o0 = kit_out_s8_s8_fast(acc[0], m, sh, zp, lo, hi), o1 = kit_out_s8_s8_fast(acc[1], m, sh, zp, lo, hi);
-            const int8_t o2 = kit_out_s8_s8_fast(acc[2], m, sh, zp, lo, hi), o3 = kit_out_s8_s8_fast(acc[3], m, sh, zp, lo, hi);
-            out[c] = o0;
-            out[out_stride + c] = o1;
-            out[2 * out_stride + c] = o2;
-            out[3 * out_stride + c] = o3;
+            const int32_t m = p->multiplier[kit_q_s8_s8_fast(c)], sh = p->shift[kit_q_s8_s8_fast(c)];
+            int32_t o0 = kit_out_s8_s8_fast(acc[0], m, sh, zp, lo, hi), o1 = kit_out_s8_s8_fast(acc[1], m, sh, zp, lo, hi);
+            int32_t o2 = kit_out_s8_s8_fast(acc[2], m, sh, zp, lo, hi), o3 = kit_out_s8_s8_fast(acc[3], m, sh, zp, lo, hi);
+            if (res) {
+                /* Each value's shortcut is read before its own output is stored (in place: the same byte). */
+                o0 = kit_residual_s8_s8_fast(res, o0, 0, c);
+                o1 = kit_residual_s8_s8_fast(res, o1, 1, c);
+                o2 = kit_residual_s8_s8_fast(res, o2, 2, c);
+                o3 = kit_residual_s8_s8_fast(res, o3, 3, c);
+            }
+            out[c] = (int8_t)o0;
+            out[out_stride + c] = (int8_t)o1;
+            out[2 * out_stride + c] = (int8_t)o2;
+            out[3 * out_stride + c] = (int8_t)o3;
         }
     }
 }
 
-KIT_INLINE void kit_conv_px1_s8_s8_fast(const kit_conv_params_t *p, const int8_t *weights, const int16_t *const *seg, int32_t segments,
-                                      int32_t run, int32_t sum, int32_t channels, int8_t *out) {
+KIT_INLINE void kit_conv_px4_s8_s8_fast(const kit_conv_params_t *p, const int8_t *weights, const int16_t *const *seg, int32_t segments,
+                                      int32_t run, int32_t ps, const int32_t *sums, int32_t channels, int8_t *out, int32_t out_stride) {
+    kit_conv_px4_res_s8_s8_fast(p, weights, seg, segments, run, ps, sums, channels, out, out_stride, 0);
+}
+
+/* Every output channel of 1 pixel, optionally through a residual add (pixel 0 of `res`). */
+KIT_INLINE void kit_conv_px1_res_s8_s8_fast(const kit_conv_params_t *p, const int8_t *weights, const int16_t *const *seg, int32_t segments,
+                                          int32_t run, int32_t sum, int32_t channels, int8_t *out, const kit_residual_t *res) {
     const int32_t zp = p->output_zero_point, lo = p->activation_min, hi = p->activation_max;
     const int32_t depth = segments * run;
     int32_t c, s;
     for (c = 0; c < channels; c++) {
         const int8_t *const row = weights + c * depth;
-        int32_t acc = p->bias[c] - (p->weight_zero_point ? p->weight_zero_point[c] * sum : 0);
+        int32_t acc = p->bias[c] - (p->weight_zero_point ? p->weight_zero_point[kit_q_s8_s8_fast(c)] * sum : 0);
+        int32_t o;
         for (s = 0; s < segments; s++) acc = kit_dot1_s8(row + s * run, seg[s], run, acc);
-        out[c] = kit_out_s8_s8_fast(acc, p->multiplier[c], p->shift[c], zp, lo, hi);
+        o = kit_out_s8_s8_fast(acc, p->multiplier[kit_q_s8_s8_fast(c)], p->shift[kit_q_s8_s8_fast(c)], zp, lo, hi);
+        out[c] = (int8_t)(res ? kit_residual_s8_s8_fast(res, o, 0, c) : o);
     }
 }
 
-/* Contiguous im2col columns (a, then b = a + depth4) of one or two pixels: kept for callers built on them. */
-KIT_INLINE void kit_matmul1_s8_s8_fast(const kit_conv_params_t *p, const int8_t *weights, const int16_t *a, int32_t depth4,
-                                     int32_t channels, int32_t sum_a, int8_t *out_a) {
-    kit_conv_px1_s8_s8_fast(p, weights, &a, 1, depth4, sum_a, channels, out_a);
-}
-
-/* Two pixels, two channels at a time: each weight word is loaded and widened once for 4 sums. */
-KIT_INLINE void kit_mac_2x2_s8_s8_fast(const int8_t *w0, const int8_t *w1, const int16_t *a, const int16_t *b, int32_t *acc) {
-#if KIT_USE_DSP
-    const uint32_t v0 = kit_load_u32(w0), v1 = kit_load_u32(w1);
-    const uint32_t w0_02 = kit_sxtb16(v0), w0_13 = kit_sxtb16_ror8(v0);
-    const uint32_t w1_02 = kit_sxtb16(v1), w1_13 = kit_sxtb16_ror8(v1);
-    const uint32_t x02 = kit_load_u32(a), x13 = kit_load_u32(a + 2);
-    const uint32_t y02 = kit_load_u32(b), y13 = kit_load_u32(b + 2);
-    acc[0] = kit_smlad(x13, w0_13, kit_smlad(x02, w0_02, acc[0]));
-    acc[1] = kit_smlad(x13, w1_13, kit_smlad(x02, w1_02, acc[1]));
-    acc[2] = kit_smlad(y13, w0_13, kit_smlad(y02, w0_02, acc[2]));
-    acc[3] = kit_smlad(y13, w1_13, kit_smlad(y02, w1_02, acc[3]));
-#else
-    int32_t j;
-    for (j = 0; j < 4; j++) {
-        const int32_t x = a[j], y = b[j], u = w0[j], v = w1[j];
-        acc[0] += x * u, acc[1] += x * v, acc[2] += y * u, acc[3] += y * v;
-    }
-#endif
-}
-
-KIT_INLINE void kit_matmul2_s8_s8_fast(const kit_conv_params_t *p, const int8_t *weights, const int16_t *a, int32_t depth4,
-                                     int32_t channels, int32_t sum_a, int32_t sum_b, int8_t *out_a, int8_t *out_b) {
-    const int16_t *const b = a + depth4;
-    const int32_t zp = p->output_zero_point, lo = p->activation_min, hi = p->activation_max;
-    int32_t c = 0, k;
-    for (; c + 1 < channels; c += 2) {
-        const int8_t *const w0 = weights + c * depth4;
-        const int8_t *const w1 = w0 + depth4;
-        int32_t acc[4];
-        acc[0] = p->bias[c];
-        acc[1] = p->bias[c + 1];
-        acc[2] = acc[0];
-        acc[3] = acc[1];
-        if (p->weight_zero_point) {
-            acc[0] -= p->weight_zero_point[c] * sum_a;
-            acc[1] -= p->weight_zero_point[c + 1] * sum_a;
-            acc[2] -= p->weight_zero_point[c] * sum_b;
-            acc[3] -= p->weight_zero_point[c + 1] * sum_b;
-        }
-        for (k = 0; k + 8 <= depth4; k += 8) {
-            kit_mac_2x2_s8_s8_fast(w0 + k, w1 + k, a + k, b + k, acc);
-            kit_mac_2x2_s8_s8_fast(w0 + k + 4, w1 + k + 4, a + k + 4, b + k + 4, acc);
-        }
-        if (k < depth4) kit_mac_2x2_s8_s8_fast(w0 + k, w1 + k, a + k, b + k, acc);
-        {
-            const int32_t m0 = p->multiplier[c], m1 = p->multiplier[c + 1], s0 = p->shift[c], s1 = p->shift[c + 1];
-            const int8_t o0 = kit_out_s8_s8_fast(acc[0], m0, s0, zp, lo, hi), o1 = kit_out_s8_s8_fast(acc[1], m1, s1, zp, lo, hi);
-            const int8_t o2 = kit_out_s8_s8_fast(acc[2], m0, s0, zp, lo, hi), o3 = kit_out_s8_s8_fast(acc[3], m1, s1, zp, lo, hi);
-            out_a[c] = o0;
-            out_a[c + 1] = o1;
-            out_b[c] = o2;
-            out_b[c + 1] = o3;
-        }
-    }
-    if (c < channels) { /* odd channel count: the last channel alone */
-        const int8_t *const w0 = weights + c * depth4;
-        const int32_t zw = p->weight_zero_point ? p->weight_zero_point[c] : 0;
-        const int32_t acc_a = kit_dot1_s8(w0, a, depth4, p->bias[c] - zw * sum_a);
-        const int32_t acc_b = kit_dot1_s8(w0, b, depth4, p->bias[c] - zw * sum_b);
-        const int32_t m0 = p->multiplier[c], s0 = p->shift[c];
-        const int8_t oa = kit_out_s8_s8_fast(acc_a, m0, s0, zp, lo, hi), ob = kit_out_s8_s8_fast(acc_b, m0, s0, zp, lo, hi);
-        out_a[c] = oa;
-        out_b[c] = ob;
-    }
+KIT_INLINE void kit_conv_px1_s8_s8_fast(const kit_conv_params_t *p, const int8_t *weights, const int16_t *const *seg, int32_t segments,
+                                      int32_t run, int32_t sum, int32_t channels, int8_t *out) {
+    kit_conv_px1_res_s8_s8_fast(p, weights, seg, segments, run, sum, channels, out, 0);
 }
 
 #endif
