@@ -23,6 +23,7 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("no-schedule-insns")
 #endif
+#define KIT_CONV_UNROLL_ROWS 1 /* kit_conv_px4_*: the kernel rows unrolled (runtime.h) */
 #include "kit_runtime.h"
 #include "kit_layers.h"
 

@@ -628,7 +628,7 @@ KIT_INLINE void kit_conv_px4_res_s8_s8_fast(const kit_conv_params_t *p, const in
             acc[2] -= zw * sums[2];
             acc[3] -= zw * sums[3];
         }
-        /* Files that define KIT_CONV_UNROLL_ROWS (the fused kernels) take the kernel rows (3 for a 3x3
+        /* Files that define KIT_CONV_UNROLL_ROWS (the conv kernels) take the kernel rows (3 for a 3x3
          * kernel, constant after inlining) one after the other, without the loop's step and branch per
          * row: fewer instructions for more code, where most of the MACs are. */
 #if defined(KIT_CONV_UNROLL_ROWS) && defined(__GNUC__) && !defined(__clang__)
