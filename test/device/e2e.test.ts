@@ -35,7 +35,7 @@ function rig(boardName: string, start: (file: string) => Promise<PtyProcess>): (
     const device = await start(build.file);
     const transport = new SerialTransport(device.path, build.board.serial.baud);
     try {
-      const client = await DeviceClient.connect(transport, { helloTimeoutMs: 10_000, deadAfterMs: 5000, expect: { modelHash: STANDIN_HASH } });
+      const client = await DeviceClient.connect(transport, { helloTimeoutMs: 10_000, deadAfterMs: 20_000, expect: { modelHash: STANDIN_HASH } });
       r = { board: build.board, device, transport, client };
     } catch (e) {
       await device.stop();
