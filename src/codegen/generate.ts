@@ -77,8 +77,8 @@ export interface Generated extends Prepared {
   files: string[];
 }
 
-/** Files codegen owns in an output folder: older ones a new model does not write again are dropped. */
-const OWNED = /^(model\.[ch]|weights\.c|kit_runtime\.h|kit_layers\.h|kernel_[a-z0-9_]+\.c|kit-codegen\.json)$/;
+/** Files codegen owns in an output folder: older ones a new model does not write again are dropped (older kits wrote weights.c and kernel_*.c). */
+const OWNED = /^(model\.[ch]|weights\.(c|inc)|kit_runtime\.h|kit_layers\.h|kernel_[a-z0-9_]+\.(c|inc)|kit-codegen\.json)$/;
 
 /**
  * Whether an entry of an existing output folder is codegen's own (and goes when the folder is

@@ -77,7 +77,7 @@ export async function measureHarness(board: Board, modelDir: string, model: Obje
     let stack = 0;
     for (const su of readdirSync(dir).filter((f) => f.endsWith('.su'))) {
       for (const line of readFileSync(join(dir, su), 'utf8').split('\n')) {
-        const m = /:([A-Za-z_][A-Za-z0-9_]*)\t(\d+)\t/.exec(line);
+        const m = /:([A-Za-z_][A-Za-z0-9_.]*)\t(\d+)\t/.exec(line);
         if (m && !model.stack.has(m[1])) stack += Number(m[2]);
       }
     }

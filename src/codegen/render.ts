@@ -11,8 +11,8 @@ import { Templates } from './templates.js';
 
 const FILE_ROLES: Record<string, string> = {
   'model.h': 'the model contract (firmware/README.md)',
-  'model.c': 'kit_model_invoke, one call per layer into one static arena',
-  'weights.c': 'the constants: weights, biases, requantization, tables',
+  'model.c': 'kit_model_invoke, one call per layer into one static arena; the only translation unit (includes weights.inc and the kernels)',
+  'weights.inc': 'the constants: weights, biases, requantization, tables (included by model.c)',
   'kit_runtime.h': 'parameter structs, fixed-point arithmetic, SIMD primitives',
   'kit_layers.h': 'kernel prototypes and layer parameters',
 };
@@ -94,8 +94,8 @@ export function render(p: Prepared, templates: Templates): Map<string, string> {
 
   const region = p.board.memory.regions.find((r) => r.section);
   const section = region ? constSection(region.section!) : '';
-  files.set('weights.c', templates.render('weights.c.hbs', {
-    banner: head('weights.c', FILE_ROLES['weights.c']),
+  files.set('weights.inc', templates.render('weights.c.hbs', {
+    banner: head('weights.inc', FILE_ROLES['weights.inc']),
     totalBytes: p.layers.reduce((s, l) => s + l.arrays.reduce((t, a) => t + arrayBytes(a), 0), 0),
     psramBytes: p.layers.reduce((s, l) => s + l.arrays.reduce((t, a) => t + (a.section ? arrayBytes(a) : 0), 0), 0),
     psramSection: section,
@@ -121,9 +121,9 @@ export function render(p: Prepared, templates: Templates): Map<string, string> {
   const byTemplate = new Map<string, LoweredLayer[]>();
   for (const l of kernels) byTemplate.set(l.kernel!.template, [...(byTemplate.get(l.kernel!.template) ?? []), l]);
   for (const [template, ls] of byTemplate) {
-    const name = `kernel_${template}.c`;
+    const name = `kernel_${template}.inc`;
     files.set(name, templates.render(Templates.kernelFile(template), {
-      banner: head(name, `${template} kernels`),
+      banner: head(name, `${template} kernels (included by model.c)`),
       kernels: ls.map((l) => {
         const users = p.layers.filter((u) => u.kernel?.key === l.kernel!.key).map((u) => u.node.name);
         return { ...l.kernel!.ctx, fn: fn(l), signature: l.kernel!.signature, comment: `${l.kernel!.describe}; used by ${users.join(', ')}` };
@@ -136,6 +136,7 @@ export function render(p: Prepared, templates: Templates): Map<string, string> {
     hash: p.hash,
     arenaBytes: p.plan.arenaBytes,
     bounds: boundLines(p),
+    kernelFiles: [...byTemplate.keys()].map((t) => `kernel_${t}.inc`),
     scratchBytes: p.plan.scratchTotal,
     buffers: planLines(p.plan),
     arenaSection: p.placement.arenaSection ?? '',

@@ -2,7 +2,7 @@
  * Flash and RAM of a generated model, per layer and in total, against a board's budget, and where
  * things go when they do not fit the default memories (weights to a board region such as PSRAM).
  *
- * Weight bytes are exact (they are the arrays weights.c holds). Code is measured from the objects
+ * Weight bytes are exact (the arrays of weights.inc as the compiled model holds them). Code is measured from the objects
  * the board's cross compiler makes (toolchain.ts) when it is installed, and otherwise estimated per
  * kernel and labelled so. The harness's share is measured from a built firmware where kit links one
  * and the compiler is installed (harness-size.ts), else the stated allowances of HARNESS.
@@ -13,7 +13,7 @@ import { kib, thousands } from './c-format.js';
 import type { CArray, LoweredLayer } from './lower/index.js';
 import type { MemoryPlan } from './memory-plan.js';
 import type { HarnessSizes } from './harness-size.js';
-import type { ObjectSizes } from './toolchain.js';
+import { functionBytes, functionStack, type ObjectSizes } from './toolchain.js';
 
 /**
  * Allowances for the device harness (firmware/harness + protocol + board port) where it cannot be
@@ -59,7 +59,7 @@ export interface LayerSize {
   name: string;
   op: string;
   macs: number;
-  /** Bytes of the layer's constants: arrays + its parameter struct (32-bit pointers). */
+  /** Bytes of the layer's constants: arrays + its parameter struct (32-bit pointers); measured: what the objects hold (heldBytes). */
   constBytes: number;
   /** Bytes of its kernel function; a kernel shared by n layers counts 1/n at each. */
   codeBytes: number;
@@ -77,7 +77,7 @@ export interface SizeReport {
   /** e.g. "arm-none-eabi-size" or "estimate". */
   codeSource: string;
   flash: {
-    /** Constants in flash (exact: the arrays of weights.c, parameter structs, the hash). */
+    /** Constants in flash (exact: the arrays of weights.inc and parameter structs the objects hold, the hash). */
     weights: number;
     code: number;
     harness: number;
@@ -114,16 +114,27 @@ export interface Placement {
 }
 
 export interface CodeSizes {
-  /** Bytes per kernel function name. */
+  /** Bytes per kernel function name (with its clones). */
   kernels: Map<string, number>;
   invoke: number;
   /** Deepest stack of a kernel + invoke. */
   stack: number;
   measured: boolean;
   source: string;
+  /** Measured: bytes of each constant the objects hold in flash (heldBytes). */
+  constants?: Map<string, number>;
 }
 
 export const arrayBytes = (a: CArray) => a.data.length * (a.ctype === 'int32_t' ? 4 : a.ctype === 'int16_t' ? 2 : 1);
+
+/**
+ * A constant's bytes in flash: as the objects hold it when measured (none when the compiler folded
+ * every read of it into a kernel's clone: a parameter struct, a per-tensor multiplier), else as
+ * declared. Constants placed in a board region are counted as declared (the region's total is measured).
+ */
+function heldBytes(name: string, declared: number, code: CodeSizes, section?: string): number {
+  return code.constants && !section ? (code.constants.get(name) ?? 0) : declared;
+}
 
 /** Code sizes from the objects when measured, else estimates per kernel template. */
 export function codeSizes(layers: LoweredLayer[], kernelNames: Map<string, string>, objects?: ObjectSizes): CodeSizes {
@@ -131,14 +142,15 @@ export function codeSizes(layers: LoweredLayer[], kernelNames: Map<string, strin
   for (const l of layers) {
     if (!l.kernel) continue;
     const fn = kernelNames.get(l.kernel.key)!;
-    kernels.set(fn, objects ? (objects.functions.get(fn) ?? 0) : (CODE_ESTIMATE[l.kernel.template] ?? 300));
+    kernels.set(fn, objects ? functionBytes(objects, fn) : (CODE_ESTIMATE[l.kernel.template] ?? 300));
   }
   if (!objects) {
     return { kernels, invoke: INVOKE_ESTIMATE(layers.length), stack: KERNEL_STACK_ESTIMATE, measured: false, source: 'estimate' };
   }
-  const invoke = objects.functions.get('kit_model_invoke') ?? 0;
-  const deepestKernel = Math.max(0, ...[...kernels.keys()].map((fn) => objects.stack.get(fn) ?? 0));
-  return { kernels, invoke, stack: deepestKernel + (objects.stack.get('kit_model_invoke') ?? 0), measured: true, source: objects.sizeTool };
+  // The rest of the model's code: kit_model_invoke, and any helper the compiler kept out of line.
+  const invoke = objects.text - [...kernels.values()].reduce((sum, bytes) => sum + bytes, 0);
+  const deepestKernel = Math.max(0, ...[...kernels.keys()].map((fn) => functionStack(objects, fn)));
+  return { kernels, invoke, stack: deepestKernel + functionStack(objects, 'kit_model_invoke'), measured: true, source: objects.sizeTool, constants: objects.constants };
 }
 
 /**
@@ -165,7 +177,7 @@ export function computeSizes(
       name: l.node.name,
       op: l.node.op,
       macs: l.macs,
-      constBytes: l.arrays.reduce((s, a) => s + arrayBytes(a), 0) + (l.params ? (l.params.bytes ?? 4 * l.params.fields.length) : 0),
+      constBytes: l.arrays.reduce((s, a) => s + heldBytes(a.name, arrayBytes(a), code, a.section), 0) + (l.params ? heldBytes(l.params.name, l.params.bytes ?? 4 * l.params.fields.length, code) : 0),
       codeBytes: fn ? Math.round((code.kernels.get(fn) ?? 0) / shared) : 0,
       kernel: fn,
       sharedBy: shared,

@@ -14,7 +14,8 @@ export interface ObjectSizes {
   /** The compiler and size tool used. */
   compiler: string;
   sizeTool: string;
-  /** Bytes of each function (.text.<name>), inlined helpers included in their callers. */
+  /** Bytes of each function (.text.<name>), inlined helpers included in their callers; gcc's clones
+   * (<name>.constprop.0, <name>.isra.0, <name>.part.0) under their own names: see functionBytes. */
   functions: Map<string, number>;
   /** Bytes of each constant (.rodata.<name> and friends). */
   constants: Map<string, number>;
@@ -87,7 +88,8 @@ export async function measureObjects(board: Board, dir: string, extraFlags: stri
       parseSizeOutput(await run(sizeTool, ['-A', '-d', obj]), regionSections, result);
       const su = obj.replace(/\.o$/, '.su');
       for (const line of readFileSync(su, 'utf8').split('\n')) {
-        const m = /:([A-Za-z_][A-Za-z0-9_]*)\t(\d+)\t/.exec(line);
+        // gcc's clones of a function carry a suffix (kit_conv2d_x.constprop.0): a name with dots.
+        const m = /:([A-Za-z_][A-Za-z0-9_.]*)\t(\d+)\t/.exec(line);
         if (m) result.stack.set(m[1], Number(m[2]));
       }
     }
@@ -95,6 +97,23 @@ export async function measureObjects(board: Board, dir: string, extraFlags: stri
     if (!keepIn) rmSync(objDir, { recursive: true, force: true });
   }
   return result;
+}
+
+/** A function's clone names: the name itself and gcc's specialised copies, <name>.<suffix>. */
+export const isCloneOf = (section: string, fn: string) => section === fn || section.startsWith(`${fn}.`);
+
+/** Bytes of a function with all its clones. */
+export function functionBytes(objects: ObjectSizes, fn: string): number {
+  let bytes = 0;
+  for (const [name, size] of objects.functions) if (isCloneOf(name, fn)) bytes += size;
+  return bytes;
+}
+
+/** The deepest stack frame of a function or any of its clones. */
+export function functionStack(objects: ObjectSizes, fn: string): number {
+  let bytes = 0;
+  for (const [name, size] of objects.stack) if (isCloneOf(name, fn)) bytes = Math.max(bytes, size);
+  return bytes;
 }
 
 /** Adds one object's `size -A -d` listing (section, size, address) to the totals. */

@@ -65,7 +65,7 @@ describe('budgets', () => {
   test('esp32s3-n16r8 takes resnet_seed: weights in its 16 MiB memory-mapped flash, the arena in internal RAM; esp32 refuses it', () => {
     const board = loadBoard('esp32s3-n16r8');
     const p = prepareCodegen(resnetSeed(), board, { modelName: 'resnet_seed' });
-    // Weights: every array of weights.c (10,659,424 B with the parameter structs; the stem's 3 input channels padded to 4; a layer with per-tensor requantization stores its multiplier, shift and weight zero point once) + the 65-byte hash;
+    // Weights: every array of weights.inc (10,659,424 B with the parameter structs; the stem's 3 input channels padded to 4; a layer with per-tensor requantization stores its multiplier, shift and weight zero point once) + the 65-byte hash;
     // code: the per-kernel estimates (no xtensa-esp32s3-elf-gcc here); harness: kit's 4 KiB allowance.
     assert.deepEqual(p.sizes.flash, { weights: 10_659_489, code: 9768, harness: 4096, total: 10_673_353, budget: 16 << 20 });
     // RAM: the 131 KiB arena (= the in-place bound: each block's second conv, shortcut and add fused, so
@@ -145,7 +145,7 @@ describe('budgets', () => {
     assert.equal(prepareCodegen(resnetSeed(), loadBoard('qemu-cortex-m4'), { fuse: false }).plan.arenaBytes, 3 * 64 * 1024, 'layer by layer (kit codegen --no-fuse)');
   });
 
-  test('a board with a small flash and a PSRAM region: weights.c places the moved arrays with KIT_SECTION', async () => {
+  test('a board with a small flash and a PSRAM region: weights.inc places the moved arrays with KIT_SECTION', async () => {
     const dir = tmpDir('psram');
     const board = JSON.parse(readFileSync(join(TEMPLATES_DIR, '..', 'boards', 'qemu-cortex-m4.json'), 'utf8'));
     board.name = 'tiny-psram';
@@ -155,7 +155,7 @@ describe('budgets', () => {
     const graph = bigDense(4); // 16 KiB of weights: over the flash once code and harness are counted
     const gen = await generateC({ graph, board: file, outDir: join(dir, 'out') });
     assert.equal(gen.sizes.regions.length, 1);
-    const weights = readFileSync(join(gen.outDir, 'weights.c'), 'utf8');
+    const weights = readFileSync(join(gen.outDir, 'weights.inc'), 'utf8');
     assert.match(weights, /static const int8_t kit_dense2_weights\[16384\] KIT_ALIGNED\(4\) KIT_SECTION\("\.psram\.rodata"\) = \{/);
     assert.match(weights, /of which 16384 in \.psram\.rodata/);
   });

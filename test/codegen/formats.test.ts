@@ -249,7 +249,7 @@ describe('--format arduino', () => {
     assert.ok(['Display', 'Communication', 'Signal Input/Output', 'Sensors', 'Device Control', 'Timing', 'Data Storage', 'Data Processing', 'Other'].includes(props.get('category')!));
     assert.equal(props.get('architectures'), '*');
     assert.equal(props.get('includes'), `${LIB}.h`);
-    assert.ok(existsSync(join(gen.outDir, `${LIB}.h`)) && existsSync(join(gen.outDir, 'model.h')) && existsSync(join(gen.outDir, 'weights.c')));
+    assert.ok(existsSync(join(gen.outDir, `${LIB}.h`)) && existsSync(join(gen.outDir, 'model.h')) && existsSync(join(gen.outDir, 'weights.inc')));
     assert.deepEqual(readdirSync(join(gen.projectDir, 'examples')), [example]);
     assert.deepEqual(readdirSync(join(gen.projectDir, 'examples', example)).sort(), ['kit_sample.h', `${example}.ino`]);
     // Only the library's files: no kit-specific layout (no CMakeLists.txt, no stray folders).

@@ -78,7 +78,9 @@ describe('esp32: the ESP-IDF project', () => {
     const includes = cmakeList(text, 'PRIV_INCLUDE_DIRS', vars);
     for (const f of [...portable, ...port, ...includes]) assert.ok(existsSync(f), `${f} exists`);
     const modelC = readdirSync(project).filter((f) => f.endsWith('.c')).sort();
-    assert.ok(modelC.includes('weights.c') && modelC.includes('model.c') && modelC.some((f) => f.startsWith('kernel_')));
+    // model.c is the model's one translation unit; it includes weights.inc and the kernels.
+    assert.deepEqual(modelC, ['model.c']);
+    assert.ok(existsSync(join(project, 'weights.inc')) && readdirSync(project).some((f) => /^kernel_.*\.inc$/.test(f)));
     assert.deepEqual(portable, [...HARNESS_SOURCES.map((s) => join(vars.KIT_DIR, s)), ...modelC.map((f) => join(project, f))]);
     assert.deepEqual(port, PORT_FILES.map((f) => join(vars.KIT_DIR, 'board', f)));
     assert.deepEqual(new Set(written.sources), new Set([...portable, ...port]));

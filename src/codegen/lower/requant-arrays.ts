@@ -1,6 +1,6 @@
 /**
  * The per-output-channel constants of kit_conv_params_t (conv2d, dense, depthwise conv2d, and the
- * parts of a fused block), laid out once for every op that uses them: weights.c emits these arrays
+ * parts of a fused block), laid out once for every op that uses them: weights.inc emits these arrays
  * and sizes.ts counts their bytes (arrayBytes), so the report and the firmware cannot disagree.
  *
  * All int32, although a shift fits int8 and a weight zero point int16: the kernels index every one

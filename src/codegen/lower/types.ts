@@ -1,5 +1,5 @@
 /**
- * What lowering makes of one graph node: the constant arrays it needs in weights.c, its parameter
+ * What lowering makes of one graph node: the constant arrays it needs in weights.inc, its parameter
  * struct, the kernel configuration to render from its op's template, and notes for the comments.
  * Everything numeric comes from the quantized graph; lowering only lays it out.
  */

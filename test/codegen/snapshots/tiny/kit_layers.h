@@ -6,17 +6,13 @@
 #ifndef KIT_LAYERS_H
 #define KIT_LAYERS_H
 
-/* The kernels this model uses (kernel_*.c) and each layer's parameters (weights.c). */
+/* The kernels this model uses (kernel_*.inc); each layer's parameters are in weights.inc. Included by
+ * model.c only: everything here is static to it. */
 #include "kit_runtime.h"
 
-void kit_input_lut_3x3x1_s8(const kit_lut_params_t *p, const uint8_t *pixels, int8_t *output);
-void kit_conv2d_3x3s1_3x3x1_2_s8(const kit_conv_params_t *p, const int8_t *input, int8_t *output);
-void kit_global_avgpool_3x3x2_s8(const kit_clamp_params_t *p, const int8_t *input, int8_t *output);
-void kit_fc_2_3_s8(const kit_conv_params_t *p, const int8_t *input, int8_t *output);
-
-extern const kit_lut_params_t kit_lut0;
-extern const kit_conv_params_t kit_conv2d1;
-extern const kit_clamp_params_t kit_global_avg_pool2;
-extern const kit_conv_params_t kit_dense3;
+KIT_KERNEL void kit_input_lut_3x3x1_s8(const kit_lut_params_t *p, const uint8_t *pixels, int8_t *output);
+KIT_KERNEL void kit_conv2d_3x3s1_3x3x1_2_s8(const kit_conv_params_t *p, const int8_t *input, int8_t *output);
+KIT_KERNEL void kit_global_avgpool_3x3x2_s8(const kit_clamp_params_t *p, const int8_t *input, int8_t *output);
+KIT_KERNEL void kit_fc_2_3_s8(const kit_conv_params_t *p, const int8_t *input, int8_t *output);
 
 #endif

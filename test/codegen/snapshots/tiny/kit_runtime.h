@@ -57,6 +57,16 @@
 #endif
 #endif
 
+/* The kernels: model.c is the only translation unit and includes every kernel (kernel_*.inc), so a
+ * kernel is static and the compiler may specialise it for each call (gcc's .constprop clones: the
+ * layer's parameter struct folded in as constants). Not inlined: a kernel inlined into
+ * kit_model_invoke loses the registers and scheduling it gets as a function of its own. */
+#if defined(__GNUC__)
+#define KIT_KERNEL static __attribute__((noinline))
+#else
+#define KIT_KERNEL static
+#endif
+
 /* conv2d and fully connected layers: everything a kernel reads besides its activations. */
 typedef struct {
     const void *weights;              /* OHWI with input channels zero-padded to a multiple of 4 / [out, in] with rows zero-padded to one */
@@ -628,12 +638,6 @@ KIT_INLINE void kit_conv_px4_res_s8_s8_fast(const kit_conv_params_t *p, const in
             acc[2] -= zw * sums[2];
             acc[3] -= zw * sums[3];
         }
-        /* Files that define KIT_CONV_UNROLL_ROWS (the conv kernels) take the kernel rows (3 for a 3x3
-         * kernel, constant after inlining) one after the other, without the loop's step and branch per
-         * row: fewer instructions for more code, where most of the MACs are. */
-#if defined(KIT_CONV_UNROLL_ROWS) && defined(__GNUC__) && !defined(__clang__)
-#pragma GCC unroll 3
-#endif
         for (s = 0; s < segments; s++) kit_dot4_s8(row + s * run, seg[s], run, ps, acc);
         {
             /* Locals: the output is a character type, so every store could alias the parameter arrays. */
