@@ -244,7 +244,7 @@ describe('esp32: the ESP-IDF project', () => {
       const defines = ['-DKIT_BOARD_NAME="esp32"', '-DKIT_BOARD_CLOCK_HZ=240000000u', '-DKIT_BOARD_BAUD=921600u', '-DKIT_HARNESS_NO_MAIN=1'];
       const includes = ['harness', 'protocol', 'uart', 'timer'].map((d) => `-I${join(kit, d)}`);
       compile([...board.toolchain.cflags, ...defines, ...includes, `-I${project}`, ...portable], out);
-      assert.ok(readdirSync(out).includes('weights.o') && readdirSync(out).includes('main.o'));
+      assert.ok(readdirSync(out).includes('model.o') && readdirSync(out).includes('main.o'));
       // KIT_HARNESS_NO_MAIN: no main() in the harness (ESP-IDF has app_main call kit_harness_run).
       const nm = spawnSync('xtensa-lx106-elf-nm', [join(out, 'main.o')], { encoding: 'utf8' });
       if (nm.status === 0) {
