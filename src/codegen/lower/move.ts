@@ -2,7 +2,12 @@
 import { thousands } from '../c-format.js';
 import { expect8bit, unsupported } from './checks.js';
 import type { DType } from '../../ir/graph.js';
+import { fitSaturatedLine } from './line-fit.js';
+import { dtypeRange } from '../../quantize/schemes.js';
 import { ctypeOf, suffixOf, type KernelSpec, type LowerContext, type LoweredLayer } from './types.js';
+
+/** The input lines' fixed point: (x K + B) >> 16, x <= 255 and K below 2^17 stay far inside int32. */
+const LINE_SHIFT = 16;
 
 export function lowerNormalizeInput(ctx: LowerContext): LoweredLayer {
   const name = ctx.node.name;
@@ -14,6 +19,33 @@ export function lowerNormalizeInput(ctx: LowerContext): LoweredLayer {
   const [h, w, channels] = x.shape;
   if (table.dtype !== outType || table.shape[0] !== channels || table.shape[1] !== 256) throw unsupported(name, 'its table is not [channels][256] of the output type');
   const id = ctx.id;
+  // Each channel's table as a saturated line when exact (line-fit.ts): no table in flash.
+  const { qmin, qmax } = dtypeRange(outType);
+  const channelTable = (c: number) => Array.from(table.data!).slice(c * 256, (c + 1) * 256);
+  const fits = Array.from({ length: channels }, (_, c) => fitSaturatedLine(channelTable(c), qmin, qmax, LINE_SHIFT));
+  if (fits.every((f) => f)) {
+    const lines = fits.map((f) => f!);
+    return {
+      index: ctx.index,
+      node: ctx.node,
+      id,
+      kernel: {
+        template: 'input_lut',
+        key: JSON.stringify(['input_lut', h * w, channels, outType, lines]),
+        baseName: `kit_input_lines_${h}x${w}x${channels}_${suffixOf(outType)}`,
+        signature: `const uint8_t *pixels, ${ctypeOf(outType)} *output`,
+        ctx: { pixels: h * w, channels, outType: ctypeOf(outType), lines, shift: LINE_SHIFT, sat: outType === 'int8' ? 'kit_ssat8' : 'kit_usat8' },
+        describe: `pixels through one saturated line per channel, ${h}x${w}x${channels}`,
+      },
+      arrays: [],
+      inputs: [ctx.node.inputs[0]],
+      output: ctx.node.outputs[0],
+      scratchBytes: 0,
+      summary: `normalize_input ${h}x${w}x${channels} pixels -> ${outType}`,
+      notes: [`${thousands(h * w * channels)} values, each sat((p K + B) >> ${LINE_SHIFT}): ${lines.map((l, c) => `channel ${c} K ${l.k} B ${l.b}`).join(', ')} (exactly the table kit quantize computed); output zero point ${ctx.output.quant!.zeroPoint[0]}`],
+      macs: 0,
+    };
+  }
   return {
     index: ctx.index,
     node: ctx.node,

@@ -31,6 +31,31 @@ function isShift(table: ArrayLike<number>, qmin: number, zeroPoint: number): boo
   return true;
 }
 
+/**
+ * A doubled table D (index u = q - qmin) as base + q step + 2 deltas[u] with uint8 deltas, when that
+ * is exact for every u and no int32 step of the kernel's sum can overflow; else null (the int32
+ * table stays). The rescaling is nearly linear in q: its steps differ by at most a few units from
+ * the mean step, so what is left after the line takes one byte.
+ */
+export function compressTable(table: ArrayLike<number>, qmin: number): { base: number; step: number; deltas: Uint8Array } | null {
+  const half = Array.from(table, (v) => (v - table[0]) / 2);
+  if (half.some((h) => !Number.isInteger(h))) return null;
+  const slope = Math.floor(half[255] / 255);
+  const rest = half.map((h, u) => h - u * slope);
+  const low = Math.min(...rest);
+  const deltas = Uint8Array.from(rest, (r) => r - low);
+  if (rest.some((r) => r - low > 255)) return null;
+  const step = 2 * slope;
+  const base = table[0] + 2 * low - qmin * step;
+  const int32 = (v: number) => v >= -(2 ** 31) && v < 2 ** 31;
+  for (let u = 0; u < 256; u++) {
+    const q = qmin + u;
+    const line = base + q * step;
+    if (![base, step, q * step, line].every(int32) || line + 2 * deltas[u] !== table[u]) return null;
+  }
+  return { base, step, deltas };
+}
+
 type Ctx = Record<string, number | string | boolean>;
 const rowShape = (c: Ctx): RowBufferShape => ({ kH: c.kH as number, rowW: c.rowW as number, cp: c.cp as number, weightZeroPoint: c.weightZeroPoint as boolean });
 
@@ -62,6 +87,8 @@ export function lowerConv2dAdd(ctx: LowerContext<Conv2dAddAttrs, Conv2dAddIntPar
   let offset = shifted.reduce((k, sh, i) => k - (sh ? zp(i) * 2 ** (SHIFT + 1) : 0), 0);
   const addArrays: CArray[] = [];
   const addFields = [...sum.params!.fields];
+  // Per input: the stored table's field, int32 or compressed to uint8 deltas (compressTable).
+  const stored = [{ table: '', deltas: '', base: 0, step: 0 }, { table: '', deltas: '', base: 0, step: 0 }];
   // The conv's table takes the offset first (index order: the conv's input, then the shortcut's).
   for (const i of [convIndex, 1 - convIndex]) {
     const field = i === 0 ? 'input1_table' : 'input2_table';
@@ -71,16 +98,30 @@ export function lowerConv2dAdd(ctx: LowerContext<Conv2dAddAttrs, Conv2dAddIntPar
       continue;
     }
     const doubled = Int32Array.from(tables[i], (v) => 2 * v + offset);
-    addArrays.push({ ...sum.arrays[i], data: doubled, comment: `${sum.arrays[i].comment}, doubled${offset ? `, ${offset} added (the other input's zero point)` : ''}` });
+    const comment = `${sum.arrays[i].comment}, doubled${offset ? `, ${offset} added (the other input's zero point)` : ''}`;
     offset = 0;
+    const packed = compressTable(doubled, qmin);
+    if (packed) {
+      stored[i] = { table: '', deltas: field, base: packed.base, step: packed.step };
+      addArrays.push({ ...sum.arrays[i], ctype: 'uint8_t', data: packed.deltas, comment: `${comment}: ${packed.base} + q * ${packed.step} + 2 * delta` });
+    } else {
+      stored[i] = { table: field, deltas: '', base: 0, step: 0 };
+      addArrays.push({ ...sum.arrays[i], data: doubled, comment });
+    }
   }
   // Every partial sum of the doubled terms: each is at most 2 max|rescaled| plus the folded zero points.
   const maxAbs = (t: ArrayLike<number>) => Array.from(t).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   checkInt32(name, 'twice the sum of the rescaled inputs', 2 * (maxAbs(tables[0]) + maxAbs(tables[1])) + 2 ** (SHIFT + 1) * (Math.abs(zp(0)) + Math.abs(zp(1))));
   const a = sum.kernel!.ctx as { fast: boolean; clampLo: boolean; clampHi: boolean };
   const residual = {
-    convTable: convIndex === 0 ? 'input1_table' : 'input2_table',
-    shortcutTable: convIndex === 0 ? 'input2_table' : 'input1_table',
+    convTable: stored[convIndex].table,
+    convDeltas: stored[convIndex].deltas,
+    convBase: stored[convIndex].base,
+    convStep: stored[convIndex].step,
+    shortcutTable: stored[1 - convIndex].table,
+    shortcutDeltas: stored[1 - convIndex].deltas,
+    shortcutBase: stored[1 - convIndex].base,
+    shortcutStep: stored[1 - convIndex].step,
     convShifted: shifted[convIndex],
     shortcutShifted: shifted[1 - convIndex],
     offset,

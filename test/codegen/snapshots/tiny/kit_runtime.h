@@ -72,7 +72,7 @@ typedef struct {
     const void *weights;              /* OHWI with input channels zero-padded to a multiple of 4 / [out, in] with rows zero-padded to one */
     const int32_t *bias;              /* int32, scale input_scale * weight_scale[c], zero point 0 */
     const int32_t *multiplier;        /* per output channel: Q31 requantization multiplier */
-    const int32_t *shift;             /* per output channel: > 0 shifts left first, <= 0 rounds right after */
+    const int8_t *shift;              /* per output channel: > 0 shifts left first, <= 0 rounds right after */
     const int32_t *weight_zero_point; /* per output channel, or NULL when every weight zero point is 0 */
     int32_t input_zero_point;
     int32_t output_zero_point;
@@ -82,8 +82,9 @@ typedef struct {
 
 /* add (TFLite's quantized ADD): the per-input rescaling is tabulated for all 256 input values. */
 typedef struct {
-    const int32_t *input1_table;      /* [256]: MBQM((q - z1) << left_shift, m1, s1) for q = qmin..qmax */
-    const int32_t *input2_table;
+    const void *input1_table;         /* int32_t [256]: MBQM((q - z1) << left_shift, m1, s1) for q = qmin..qmax
+                                       * (a fused block's add may hold uint8_t deltas instead: kit_residual_t) */
+    const void *input2_table;
     int32_t output_multiplier;
     int32_t output_shift;
     int32_t output_zero_point;
@@ -108,6 +109,13 @@ typedef struct {
     const int32_t *shortcut_table;    /* the same for the shortcut value */
     int32_t conv_shifted;             /* 1: no conv_table, q << 20 */
     int32_t shortcut_shifted;
+    /* The table compressed: conv_base + q conv_step + 2 conv_deltas[q] (a quarter of its bytes). */
+    int32_t conv_compressed;
+    const uint8_t *conv_deltas;
+    int32_t conv_base, conv_step;
+    int32_t shortcut_compressed;
+    const uint8_t *shortcut_deltas;
+    int32_t shortcut_base, shortcut_step;
     int32_t offset;                   /* added to the doubled sum: the shifted inputs' -z << 20 no table holds */
     int32_t multiplier;               /* the add's output requantization */
     int32_t shift;
@@ -575,7 +583,9 @@ KIT_INLINE int32_t kit_out_s8_s8_fast(int32_t acc, int32_t multiplier, int32_t s
 KIT_INLINE int32_t kit_residual_s8_s8_fast(const kit_residual_t *r, int32_t q, int32_t i, int32_t c) {
     const int32_t s = ((int8_t const *)r->shortcut)[i * r->stride + c];
     /* 2 (a + b): (q - z) << 19 doubled is q << 20 with -z << 20 in the offset (or in the other table). */
-    const int32_t sum2 = (r->conv_shifted ? q * (1 << 20) : r->conv_table[q]) + (r->shortcut_shifted ? s * (1 << 20) : r->shortcut_table[s]) + r->offset;
+    const int32_t a = r->conv_shifted ? q * (1 << 20) : r->conv_compressed ? r->conv_base + q * r->conv_step + 2 * r->conv_deltas[q] : r->conv_table[q];
+    const int32_t b = r->shortcut_shifted ? s * (1 << 20) : r->shortcut_compressed ? r->shortcut_base + s * r->shortcut_step + 2 * r->shortcut_deltas[s] : r->shortcut_table[s];
+    const int32_t sum2 = a + b + r->offset;
     int32_t v;
     if (r->fast) {
         /* kit_requantize_fast: SMMULR(2 sum, m); the output zero point folded into the rounding offset
