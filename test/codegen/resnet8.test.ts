@@ -28,7 +28,7 @@ const TRAINED = join(process.cwd(), 'test/fixtures/resnet8');
  * on 32 sample images, first sample test image, qemu-cortex-m4 -icount), as kit measured them.
  * Update them when a change makes the kernels faster; a slower build fails.
  */
-const RECORDED_INSTRUCTIONS = { int8: 14_705_700, uint8: 14_699_860 };
+const RECORDED_INSTRUCTIONS = { int8: 14_705_650, uint8: 14_700_580 };
 /** The budget per inference whatever the recorded figures: flash is traded for instructions only within it. */
 const INSTRUCTION_BUDGET = 14_900_000;
 /**
@@ -36,7 +36,7 @@ const INSTRUCTION_BUDGET = 14_900_000;
  * harness), as kit codegen measured it for this build. Update it when a change makes the firmware
  * smaller; a larger one fails.
  */
-const RECORDED_FLASH = { int8: 92_820, uint8: 92_972 };
+const RECORDED_FLASH = { int8: 92_384, uint8: 92_260 };
 const NEWLIB = '/usr/lib/arm-none-eabi/include';
 const sample = loadDataset(join(process.cwd(), 'test/fixtures/cifar10-sample'));
 const calib = { images: sample.train.images.subarray(0, 32 * 3072), count: 32, split: 'train' };

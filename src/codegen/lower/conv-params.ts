@@ -4,6 +4,8 @@ import type { ParamsStruct } from './types.js';
 export interface ConvParamsValues {
   /** The layer's id: its arrays are `<id>_weights`, `<id>_bias`, ... */
   id: string;
+  /** Whether `<id>_bias` is int16 (requant-arrays.ts: biasFitsInt16), else int32. */
+  bias16: boolean;
   /** Whether `<id>_weight_zero_point` exists (else the field is 0). */
   weightZeroPoint: boolean;
   inputZeroPoint: number;
@@ -27,6 +29,7 @@ export function convParams(v: ConvParamsValues): ParamsStruct {
       { name: 'output_zero_point', value: String(v.outputZeroPoint) },
       { name: 'activation_min', value: String(v.activationMin) },
       { name: 'activation_max', value: String(v.activationMax) },
+      { name: 'bias16', value: v.bias16 ? '1' : '0' },
     ],
   };
 }

@@ -14,7 +14,7 @@ import { window2d } from '../../ops/common/window.js';
 import { dtypeRange } from '../../quantize/schemes.js';
 import { thousands } from '../c-format.js';
 import { checkClamp, checkInt32, expect8bit, headroom, unsupported } from './checks.js';
-import { isPerTensor, requantArrays } from './requant-arrays.js';
+import { biasFitsInt16, isPerTensor, requantArrays } from './requant-arrays.js';
 import { ctypeOf, suffixOf, type CArray, type LowerContext, type LoweredLayer } from './types.js';
 
 interface Geometry extends ConvGeometry {
@@ -135,7 +135,7 @@ function lowerConvLike(
     node: ctx.node,
     id,
     kernel,
-    params: convParams({ id, weightZeroPoint: hasWzp, inputZeroPoint: x.quant!.zeroPoint[0], outputZeroPoint: ctx.output.quant!.zeroPoint[0], activationMin, activationMax }),
+    params: convParams({ id, bias16: biasFitsInt16(bias), weightZeroPoint: hasWzp, inputZeroPoint: x.quant!.zeroPoint[0], outputZeroPoint: ctx.output.quant!.zeroPoint[0], activationMin, activationMax }),
     arrays,
     inputs: [ctx.node.inputs[0]],
     output: ctx.node.outputs[0],

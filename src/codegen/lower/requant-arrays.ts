@@ -3,7 +3,8 @@
  * parts of a fused block), laid out once for every op that uses them: weights.inc emits these arrays
  * and sizes.ts counts their bytes (arrayBytes), so the report and the firmware cannot disagree.
  *
- * Shifts are int8 (they are in -31..30); bias, multiplier and weight zero point int32. With the
+ * Shifts are int8 (they are in -31..30); a bias is int16 when every channel's fits (kit_bias reads
+ * either), else int32; multiplier and weight zero point int32. With the
  * kernels cloned per layer (model.c is one translation unit) int8 shifts cost no instruction on
  * ResNet-8 (qemu-cortex-m4) and save 1,008 B; before, as a second index register next to the
  * bias's byte offset, they cost 0.4 %. int16 weight zero points (uint8) measured 0.45 % for 0.7 KiB,
@@ -26,6 +27,9 @@ export interface RequantValues {
 
 const uniform = (v: ArrayLike<number>) => Array.prototype.every.call(v, (x: number) => x === v[0]);
 
+/** Whether the layer's bias is stored as int16 (every value fits): kit_conv_params_t's bias16. */
+export const biasFitsInt16 = (bias: ArrayLike<number>) => Array.prototype.every.call(bias, (v: number) => v >= -32768 && v <= 32767);
+
 /** Whether multiplier, shift and weight zero point are each one value for all channels. */
 export function isPerTensor(p: RequantValues): boolean {
   return p.multiplier.length > 1 && uniform(p.multiplier) && uniform(p.shift) && (!p.weightZeroPoint || uniform(p.weightZeroPoint));
@@ -37,7 +41,9 @@ export function requantArrays(id: string, p: RequantValues, perTensor = false): 
   const one = (v: ArrayLike<number>) => (perTensor ? [v[0]] : v);
   const each = perTensor ? ', the same for every channel (stored once)' : '';
   const arrays: CArray[] = [
-    { name: `${id}_bias`, ctype: 'int32_t', data: p.bias, comment: 'int32 bias, scale input_scale * weight_scale[c]', kind: 'bias', align: 4 },
+    biasFitsInt16(p.bias)
+      ? { name: `${id}_bias`, ctype: 'int16_t', data: p.bias, comment: 'bias (every value fits int16), scale input_scale * weight_scale[c]', kind: 'bias', align: 4 }
+      : { name: `${id}_bias`, ctype: 'int32_t', data: p.bias, comment: 'int32 bias, scale input_scale * weight_scale[c]', kind: 'bias', align: 4 },
     { name: `${id}_multiplier`, ctype: 'int32_t', data: one(p.multiplier), comment: `Q31 requantization multipliers${each}`, kind: 'requant', align: 4 },
     { name: `${id}_shift`, ctype: 'int8_t', data: one(p.shift), comment: `requantization shifts (> 0: left)${each}`, kind: 'requant', align: 4 },
   ];

@@ -5,7 +5,7 @@
  */
 import { convParams } from '../../codegen/lower/conv-params.js';
 import { checkClamp, checkInt32, expect8bit, headroom, unsupported } from '../../codegen/lower/checks.js';
-import { requantArrays } from '../../codegen/lower/requant-arrays.js';
+import { biasFitsInt16, requantArrays } from '../../codegen/lower/requant-arrays.js';
 import { ctypeOf, suffixOf, type CArray, type LowerContext, type LoweredLayer } from '../../codegen/lower/types.js';
 import { thousands } from '../../codegen/c-format.js';
 import { dtypeRange } from '../../quantize/schemes.js';
@@ -58,7 +58,7 @@ export function lowerDepthwiseConv2d(ctx: LowerContext<DepthwiseConv2dAttrs, Con
       ctx: { ...g, inType: ctypeOf(inType), wType: ctypeOf(wType), outType: ctypeOf(outType), weightZeroPoint: hasWzp },
       describe: `depthwise conv2d ${g.kH}x${g.kW} stride ${g.strideH}x${g.strideW} dilation ${g.dilationH}x${g.dilationW}, ${g.inH}x${g.inW}x${g.inC} x${g.multiplier} -> ${g.outH}x${g.outW}x${g.outC}, padding top ${g.padTop} left ${g.padLeft}`,
     },
-    params: convParams({ id, weightZeroPoint: hasWzp, inputZeroPoint: zx, outputZeroPoint: ctx.output.quant!.zeroPoint[0], activationMin, activationMax }),
+    params: convParams({ id, bias16: biasFitsInt16(bias), weightZeroPoint: hasWzp, inputZeroPoint: zx, outputZeroPoint: ctx.output.quant!.zeroPoint[0], activationMin, activationMax }),
     arrays,
     inputs: [ctx.node.inputs[0]],
     output: ctx.node.outputs[0],

@@ -70,7 +70,7 @@
 /* conv2d and fully connected layers: everything a kernel reads besides its activations. */
 typedef struct {
     const void *weights;              /* OHWI with input channels zero-padded to a multiple of 4 / [out, in] with rows zero-padded to one */
-    const int32_t *bias;              /* int32, scale input_scale * weight_scale[c], zero point 0 */
+    const void *bias;                 /* int32 (int16 with bias16), scale input_scale * weight_scale[c], zero point 0 */
     const int32_t *multiplier;        /* per output channel: Q31 requantization multiplier */
     const int8_t *shift;              /* per output channel: > 0 shifts left first, <= 0 rounds right after */
     const int32_t *weight_zero_point; /* per output channel, or NULL when every weight zero point is 0 */
@@ -78,7 +78,13 @@ typedef struct {
     int32_t output_zero_point;
     int32_t activation_min;           /* the fused activation's clamp, inside the output type */
     int32_t activation_max;
+    int32_t bias16;                   /* 1: every bias fits int16 and is stored so */
 } kit_conv_params_t;
+
+/* Channel c's bias. In a kernel gcc clones for its layer (model.c) bias16 is a constant: one load. */
+static inline int32_t kit_bias(const kit_conv_params_t *p, int32_t c) {
+    return p->bias16 ? ((const int16_t *)p->bias)[c] : ((const int32_t *)p->bias)[c];
+}
 
 /* add (TFLite's quantized ADD): the per-input rescaling is tabulated for all 256 input values. */
 typedef struct {
@@ -620,8 +626,8 @@ KIT_INLINE void kit_conv_px4_res_s8_s8_fast(const kit_conv_params_t *p, const in
         for (h = 0; h < 4; h += 2) { /* pixels h and h + 1 */
             int32_t acc[4]; /* channel c: pixels h, h + 1; channel c + 1: pixels h, h + 1 */
             for (i = 0; i < 2; i++) {
-                acc[i] = p->bias[c] - (p->weight_zero_point ? p->weight_zero_point[kit_q_s8_s8_fast(c)] * sums[h + i] : 0);
-                acc[2 + i] = p->bias[c + 1] - (p->weight_zero_point ? p->weight_zero_point[kit_q_s8_s8_fast(c + 1)] * sums[h + i] : 0);
+                acc[i] = kit_bias(p, c) - (p->weight_zero_point ? p->weight_zero_point[kit_q_s8_s8_fast(c)] * sums[h + i] : 0);
+                acc[2 + i] = kit_bias(p, c + 1) - (p->weight_zero_point ? p->weight_zero_point[kit_q_s8_s8_fast(c + 1)] * sums[h + i] : 0);
             }
             kit_dot2x2_s8(row, row + depth, seg, segments, h * ps, run, ps, acc);
             for (i = 0; i < 2; i++) {
@@ -640,7 +646,7 @@ KIT_INLINE void kit_conv_px4_res_s8_s8_fast(const kit_conv_params_t *p, const in
     for (; c < channels; c++) {
         const int8_t *const row = weights + c * depth;
         int32_t acc[4];
-        acc[0] = acc[1] = acc[2] = acc[3] = p->bias[c];
+        acc[0] = acc[1] = acc[2] = acc[3] = kit_bias(p, c);
         if (p->weight_zero_point) {
             const int32_t zw = p->weight_zero_point[kit_q_s8_s8_fast(c)];
             acc[0] -= zw * sums[0];
@@ -682,7 +688,7 @@ KIT_INLINE void kit_conv_px1_res_s8_s8_fast(const kit_conv_params_t *p, const in
     int32_t c, s;
     for (c = 0; c < channels; c++) {
         const int8_t *const row = weights + c * depth;
-        int32_t acc = p->bias[c] - (p->weight_zero_point ? p->weight_zero_point[kit_q_s8_s8_fast(c)] * sum : 0);
+        int32_t acc = kit_bias(p, c) - (p->weight_zero_point ? p->weight_zero_point[kit_q_s8_s8_fast(c)] * sum : 0);
         int32_t o;
         for (s = 0; s < segments; s++) acc = kit_dot1_s8(row + s * run, seg[s], run, acc);
         o = kit_out_s8_s8_fast(acc, p->multiplier[kit_q_s8_s8_fast(c)], p->shift[kit_q_s8_s8_fast(c)], zp, lo, hi);
