@@ -13,6 +13,8 @@
         "src/conv.cc",
         "src/conv_direct.cc",
         "src/conv_dnnl.cc",
+        "src/conv_dnnl_grad.cc",
+        "src/dnnl_util.cc",
         "src/elementwise.cc",
         "src/gemm.cc",
         "src/int_conv.cc",
