@@ -76,7 +76,8 @@ bool conv2d_forward_dnnl(const ConvShape& s, const float* x, const float* w, con
   cs.n = c.last;
   Plan* tail = c.last == c.size ? full : plan_for(cs, bias != nullptr, relu);
   if (!full || !tail) return false;
-  for (Plan* p : {full, tail}) p->filter.load(w);
+  full->filter.load(w);
+  if (tail != full) tail->filter.load(w);
   auto& e = cpu();
   const size_t in_image = (size_t)s.h * s.w * s.ci, out_image = (size_t)s.oh * s.ow * s.co;
   parallel_for(c.count, [&](int t) {

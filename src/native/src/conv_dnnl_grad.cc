@@ -100,7 +100,8 @@ bool conv2d_backprop_input_dnnl(const ConvShape& s, const float* dy, const float
   const Chunks c = chunks_of(s.n);
   DataPlan *full, *tail;
   if (!chunk_plans(g_data_plans, s, c, 1, make_data_plan, full, tail)) return false;
-  for (DataPlan* p : {full, tail}) p->filter.load(w);
+  full->filter.load(w);
+  if (tail != full) tail->filter.load(w);
   auto& e = cpu();
   const size_t in_image = (size_t)s.h * s.w * s.ci, out_image = (size_t)s.oh * s.ow * s.co;
   parallel_for(c.count, [&](int t) {
