@@ -15,6 +15,8 @@
         "src/conv_dnnl.cc",
         "src/elementwise.cc",
         "src/gemm.cc",
+        "src/infer_addon.cc",
+        "src/infer_plan.cc",
         "src/int_conv.cc",
         "src/matmul.cc",
         "src/pool2d.cc",
