@@ -113,6 +113,7 @@ class InferPlan {
   int input = 0, output = 0, chunk = 1;
   std::vector<int> sum_into;    // per step: the add a convolution also does (sum post-op), or -1
   std::vector<bool> fused;      // per step: an add done by its convolution
+  std::vector<int> uses;        // per tensor: the steps reading it (and 1 for the output)
   std::vector<bool> image_step;
   std::vector<std::vector<float>> rows;  // batch-wide buffers of the row tensors
   std::map<int, std::unique_ptr<ImageProgram>> images;
@@ -177,6 +178,8 @@ ImageProgram* InferPlan::image_program(int n) {
         const bool relu = add >= 0 ? steps[add].relu : s.relu;
         const mdesc w_any(dims{out.c, in.c, kh, kw}, dt::f32, tag::any);
         const mdesc bias(dims{out.c}, dt::f32, tag::x);
+        // Layouts are oneDNN's choice (channels last here, as the input): measured, forcing the
+        // 16-channel blocked layout made oneDNN fall back to slow reference kernels.
         const mdesc dst_any(image_dims(s.out), dt::f32, tag::any);
         const dims strides{sh, sw}, dil{dh - 1, dw - 1}, pad_l{pt, pl}, pad_r{pb, pr};
         const auto prop = dnnl::prop_kind::forward_inference;
@@ -192,13 +195,20 @@ ImageProgram* InferPlan::image_program(int n) {
         st.wait();
         p->owned.push_back(w);
         const mdesc dst = pd.dst_desc();
-        const size_t off = alloc(dst);
         const int result = add >= 0 ? steps[add].out : s.out;
-        if (add >= 0) {
-          // The residual input goes into the output first; the convolution adds onto it.
-          const int other = steps[add].in0 == s.out ? steps[add].in1 : steps[add].in0;
+        size_t off = 0;
+        const int other = add >= 0 ? (steps[add].in0 == s.out ? steps[add].in1 : steps[add].in0) : -1;
+        if (add >= 0 && loc[other].where == kArena && loc[other].desc == dst && uses[other] == 1) {
+          // The residual input, used by this add alone, already lies in the output's layout: the
+          // convolution adds onto it in place.
+          off = loc[other].offset;
+        } else if (add >= 0) {
+          // The residual input is copied into the output first; the convolution adds onto it.
+          off = alloc(dst);
           dnnl::reorder::primitive_desc rpd(eng, loc[other].desc, eng, dst);
           p->execs.push_back(Exec{dnnl::reorder(rpd), {ref(DNNL_ARG_FROM, other), Ref{DNNL_ARG_TO, dst, kArena, off, -1, nullptr}}, mdesc()});
+        } else {
+          off = alloc(dst);
         }
         Exec e{dnnl::convolution_forward(pd), {ref(DNNL_ARG_SRC, s.in0), fixed(DNNL_ARG_WEIGHTS, pd.weights_desc(), static_cast<float*>(w.get_data_handle()))}, pd.scratchpad_desc()};
         if (s.bias >= 0) e.refs.push_back(fixed(DNNL_ARG_BIAS, bias, weights[s.bias].data()));
@@ -368,6 +378,7 @@ void plan_sum_fusion(InferPlan& plan) {
     if (s.op == kInferAdd) uses[s.in1]++;
   }
   uses[plan.output]++;
+  plan.uses = uses;
   plan.sum_into.assign(ns, -1);
   plan.fused.assign(ns, false);
   for (size_t a = 0; a < ns; a++) {
