@@ -4,7 +4,7 @@
  *   npm run bench:train -- [--backend wasm] [--models resnet8,resnet-seed] [--batch 32] [--steps 20]
  *     [--threads N]   threads of the native backend (default: all cores; sets KIT_NATIVE_THREADS)
  *     [--profile]     also print the kernels that take the most time in a training step and in an
- *                     inference batch (averaged over a quarter of --steps calls)
+ *                     inference batch on tfjs (averaged over a quarter of --steps calls)
  *     [--infer tfjs]  time inference through tfjs even when the native inference plan is available
  *     [--vs-pytorch]  also run the same models, batch, steps and threads in PyTorch on the CPU
  *                     (scripts/pytorch/reference.py; needs python3-torch) and print both and the ratio
@@ -141,7 +141,9 @@ for (const name of values.models!.split(',')) {
       }
     };
     report('training step', step);
-    report('inference batch', inferOnce);
+    // The native plan is one addon call, with no tfjs kernels to time: oneDNN lists its own.
+    if (native?.ok) console.log('  per inference batch: one native plan call (ONEDNN_VERBOSE=1 prints each primitive\'s time)');
+    else report('inference batch', inferOnce);
   }
   tf.dispose([x, y]);
   model.dispose();
