@@ -401,6 +401,9 @@ void plan_sum_fusion(InferPlan& plan) {
 InferPlan* infer_plan_create(const std::vector<InferTensor>& tensors, const std::vector<InferStep>& steps,
                              std::vector<std::vector<float>> weights, int input, int output, int chunk,
                              std::string* error) {
+  // oneDNN sizes a primitive's work split by the OpenMP thread count when it is created, and
+  // runs that many threads when it executes: every primitive here is created and run with one.
+  omp_set_num_threads(1);
   auto plan = std::make_unique<InferPlan>();
   plan->tensors = tensors;
   plan->steps = steps;
@@ -456,6 +459,7 @@ size_t infer_plan_output_size(const InferPlan& plan) { return plan.tensors[plan.
 bool infer_plan_run(InferPlan& plan, const float* x, int n, float* out, std::string* error) {
   if (n <= 0) return true;
   std::lock_guard<std::mutex> lock(plan.mutex);
+  omp_set_num_threads(1);  // before the programs for new sizes are created (see infer_plan_create)
   for (size_t t = 0; t < plan.tensors.size(); t++)
     if (plan.tensors[t].rows && plan.rows[t].size() < (size_t)n * plan.tensors[t].size()) plan.rows[t].resize((size_t)n * plan.tensors[t].size());
   const int chunk = std::min(plan.chunk, n);
