@@ -38,6 +38,7 @@ import { startEmulator } from '../src/device/qemu.js';
 import { SerialTransport } from '../src/device/transport/serial.js';
 import type { Graph } from '../src/ir/graph.js';
 import { runBatch } from '../src/ir/interpreter.js';
+import { silenceCpuAdvert } from '../src/train/backend/quiet-cpu.js';
 import { buildResnet8 } from '../src/models/resnet8.js';
 import { quantizeLayersModel } from '../src/quantize/quantize-model.js';
 import { loadLayersModel } from '../src/train/model-io.js';
@@ -97,6 +98,7 @@ const m = (n: number) => `${(n / 1e6).toFixed(2)} M`;
 
 async function main() {
   await tf.setBackend('cpu');
+  silenceCpuAdvert(tf.backend());
   const scheme = arg('scheme', 'int8');
   const count = Number(arg('images', '10'));
   const model = arg('model', 'random');

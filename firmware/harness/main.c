@@ -5,6 +5,7 @@
  * copy may be lost). A damaged frame is answered with a STATUS, so the host re-sends only what
  * was lost. Nothing is allocated.
  */
+#include "cold.h" /* compiled for size: runs per frame or per boot */
 #include <stdint.h>
 #include <string.h>
 
@@ -109,7 +110,7 @@ static void piece(const kit_frame_t *f) {
         memset(received, 0, sizeof received);
         blocks_in = 0;
     }
-    memcpy(image + offset, f->payload + PIECE_HEADER_BYTES, n);
+    for (uint32_t i = 0; i < n; i++) image[offset + i] = f->payload[PIECE_HEADER_BYTES + i];
     for (uint32_t b = offset / KIT_BLOCK_BYTES; b * KIT_BLOCK_BYTES < end; b++) {
         uint8_t bit = (uint8_t)(1u << (b % 8u));
         if (!(received[b / 8u] & bit)) {

@@ -1,5 +1,6 @@
 /* The per-layer hook of a profiling build (profile.h). Kept small: what it costs lands in the
  * layer after each mark, and the host states that cost from a run of the normal firmware. */
+#include "cold.h" /* compiled for size: runs per frame or per boot */
 #include "profile.h"
 
 #include "timer.h"

@@ -1,3 +1,4 @@
+#include "cold.h" /* compiled for size: runs per frame or per boot */
 #include "replies.h"
 
 #include "frame.h"

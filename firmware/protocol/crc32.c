@@ -1,3 +1,4 @@
+#include "cold.h" /* compiled for size: runs per frame or per boot */
 #include "crc32.h"
 
 /* A 16-entry (nibble) table: 64 bytes of flash instead of 1 KiB for the byte-wise table. Two

@@ -1,6 +1,5 @@
+#include "cold.h" /* compiled for size: runs per frame or per boot */
 #include "frame.h"
-
-#include <string.h>
 
 #include "crc32.h"
 
@@ -27,14 +26,14 @@ void kit_frame_parser_init(kit_frame_parser_t *p, uint8_t *buf, size_t size) {
 
 size_t kit_frame_feed(kit_frame_parser_t *p, const uint8_t *data, size_t n) {
     if (p->size - p->end < n && p->start > 0) {
-        /* Compact only when the tail is reached: at most one memmove per buffer's worth. */
-        memmove(p->buf, p->buf + p->start, p->end - p->start);
+        /* Compact only when the tail is reached: at most one move per buffer's worth. */
+        for (size_t i = 0; i < p->end - p->start; i++) p->buf[i] = p->buf[p->start + i]; /* forward: dst < src */
         p->end -= p->start;
         p->start = 0;
     }
     size_t room = p->size - p->end;
     size_t take = n < room ? n : room;
-    memcpy(p->buf + p->end, data, take);
+    for (size_t i = 0; i < take; i++) p->buf[p->end + i] = data[i];
     p->end += take;
     return take;
 }

@@ -30,20 +30,42 @@ export interface SpawnPtyOptions {
 // Children still running when node exits are ended with it: an emulator left behind by a crashed
 // test would hold a core.
 const live = new Set<ChildProcess>();
-process.on('exit', () => {
+const killLive = () => {
   for (const c of live) c.kill('SIGKILL');
-});
+};
+process.on('exit', killLive);
+
+// A signal's default action ends node without its 'exit' event, which would orphan the emulators.
+// While children run, kit listens for these signals; a command that handles one itself (verify
+// finishes the images in flight on Ctrl-C or SIGTERM and stops its emulators) has a listener of
+// its own, and then this one leaves the signal to it. Otherwise the children are ended and the
+// signal is raised again with its default action, so the exit status still tells who ended kit.
+const ENDING_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const onEndingSignal = (signal: NodeJS.Signals) => {
+  if (process.listenerCount(signal) > 1) return;
+  killLive();
+  for (const s of ENDING_SIGNALS) process.off(s, onEndingSignal);
+  process.kill(process.pid, signal);
+};
+const track = (child: ChildProcess) => {
+  if (live.size === 0) for (const s of ENDING_SIGNALS) process.on(s, onEndingSignal);
+  live.add(child);
+};
+const untrack = (child: ChildProcess) => {
+  if (!live.delete(child) || live.size > 0) return;
+  for (const s of ENDING_SIGNALS) process.off(s, onEndingSignal);
+};
 
 export function spawnPty(opts: SpawnPtyOptions): Promise<PtyProcess> {
   const { command } = opts;
   return new Promise((done, fail) => {
     // stdin stays a pipe we never close: the host harness exits when it hits EOF, i.e. when we die.
     const child = spawn(opts.command, opts.args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    live.add(child);
+    track(child);
     let out = '';
     let settled = false;
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    child.once('exit', () => live.delete(child));
+    child.once('exit', () => untrack(child));
 
     const stop = async () => {
       if (child.exitCode === null && child.signalCode === null) {

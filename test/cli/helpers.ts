@@ -35,3 +35,18 @@ export function onlyJson<T = Record<string, unknown>>(r: KitRun): T {
     throw new Error(`stdout is not one JSON document:\n${r.stdout.slice(0, 2000)}\nstderr:\n${r.stderr.slice(0, 2000)}`);
   }
 }
+
+/** The bundled 400-image CIFAR-10 sample. */
+export const SAMPLE = join(ROOT, 'test', 'fixtures', 'cifar10-sample');
+
+/**
+ * A `kit` for a test's pipeline steps, each of which must succeed, with downloads cached in `cache`:
+ * a failing step throws an error that carries kit's exit code, stdout and stderr.
+ */
+export function kitSteps(cache: string): (...args: string[]) => Promise<KitRun> {
+  return async (...args) => {
+    const r = await kit(args, { env: { KIT_CACHE_DIR: cache } });
+    if (r.code !== 0) throw Object.assign(new Error(`kit ${args.join(' ')} exited with ${r.code}:\n${r.stderr}`), r);
+    return r;
+  };
+}

@@ -29,6 +29,12 @@ const TRAINED = join(process.cwd(), 'test/fixtures/resnet8');
  * Update them when a change makes the kernels faster; a slower build fails.
  */
 const RECORDED_INSTRUCTIONS = { int8: 14_450_745, uint8: 14_895_970 };
+/**
+ * Regression guard: flash of the built qemu-cortex-m4 firmware (text + data: weights, kernels and
+ * harness), as kit codegen measured it for this build. Update it when a change makes the firmware
+ * smaller; a larger one fails.
+ */
+const RECORDED_FLASH = { int8: 100_952, uint8: 100_876 };
 const NEWLIB = '/usr/lib/arm-none-eabi/include';
 const sample = loadDataset(join(process.cwd(), 'test/fixtures/cifar10-sample'));
 const calib = { images: sample.train.images.subarray(0, 32 * 3072), count: 32, split: 'train' };
@@ -168,6 +174,7 @@ describe('codegen(): the CLI entry point', () => {
       assert.ok(s.ram.harness >= 2 * 3072 + 23 && s.ram.harness < 12288, `harness RAM ${s.ram.harness}: the image and a frame for one piece of it`);
       assert.ok(s.ram.stack > 0 && s.ram.stack < 2048, `stack ${s.ram.stack}`);
       assert.match(text, /\+ harness [\d,]+ \(measured\) =/);
+      assert.ok(s.flash.total <= RECORDED_FLASH.int8, `regression guard: ${s.flash.total} B of flash, recorded ${RECORDED_FLASH.int8}`);
       await assertFlashIsTheFirmware(result, join(dir, 'firmware'));
     }
   });
@@ -179,6 +186,7 @@ describe('codegen(): the CLI entry point', () => {
     // Per-tensor weights: each layer's multiplier, shift and weight zero point are stored once.
     const weights = readFileSync(join(result.generated.outDir, 'weights.c'), 'utf8');
     for (const name of ['multiplier', 'shift', 'weight_zero_point']) assert.match(weights, new RegExp(`int32_t kit_stack3_a_conv_${name}\\[1\\]`));
+    assert.ok(result.sizes.flash.total <= RECORDED_FLASH.uint8, `regression guard: ${result.sizes.flash.total} B of flash, recorded ${RECORDED_FLASH.uint8}`);
     await assertFlashIsTheFirmware(result, join(dir, 'firmware'));
   });
 

@@ -6,33 +6,23 @@
  * emulator run reports (instructions, from the board description).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import { startEmulator } from '../../src/device/qemu.js';
 import type { VerifyReport } from '../../src/device/verify/verify.js';
 import { startFaultProxy } from '../device/fault-proxy.js';
 import { missing } from '../tools.js';
+import { kitSteps, ROOT, SAMPLE } from '../cli/helpers.js';
 
-const run = promisify(execFile);
-const ROOT = join(import.meta.dirname, '..', '..');
-const SAMPLE = join(ROOT, 'test', 'fixtures', 'cifar10-sample');
 const work = mkdtempSync(join(tmpdir(), 'kit-noisy-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 const model = join(work, 'resnet8');
 const project = join(model, 'int8', 'c-qemu-cortex-m4');
 const firmware = join(project, 'build', 'firmware.elf');
 
-function kit(...args: string[]) {
-  return run(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, KIT_CACHE_DIR: join(work, 'cache') },
-    maxBuffer: 16 * 1024 * 1024,
-  });
-}
+const kit = kitSteps(join(work, 'cache'));
 
 async function verify(tag: string, ...args: string[]): Promise<VerifyReport> {
   const report = join(work, `${tag}.json`);

@@ -4,30 +4,20 @@
  * The board must agree with the host integer reference on every byte of every image.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { promisify } from 'node:util';
 import type { VerifyReport } from '../../src/device/verify/verify.js';
 import { missing } from '../tools.js';
+import { kitSteps, ROOT, SAMPLE } from '../cli/helpers.js';
 
-const run = promisify(execFile);
-const ROOT = join(import.meta.dirname, '..', '..');
-const SAMPLE = join(ROOT, 'test', 'fixtures', 'cifar10-sample');
 const work = mkdtempSync(join(tmpdir(), 'kit-e2e-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 const model = join(work, 'resnet8');
 cpSync(join(ROOT, 'test', 'fixtures', 'resnet8'), model, { recursive: true });
 
-function kit(...args: string[]) {
-  return run(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, KIT_CACHE_DIR: join(work, 'cache') },
-    maxBuffer: 16 * 1024 * 1024,
-  });
-}
+const kit = kitSteps(join(work, 'cache'));
 
 const skip = missing('qemu-system-arm', 'arm-none-eabi-gcc');
 

@@ -6,12 +6,10 @@
  * no code must cost exactly what a mark costs, and the MACs must be the op's cost.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import { readCodegenManifest } from '../../src/codegen/codegen-manifest.js';
 import type { LayerProfile } from '../../src/device/profile/profile.js';
 import type { VerifyReport } from '../../src/device/verify/verify.js';
@@ -19,22 +17,14 @@ import { fuseResidualAdds } from '../../src/ops/conv2d-add/fuse.js';
 import { nodeCost } from '../../src/ops/cost.js';
 import { loadQuantized } from '../../src/quantize/index.js';
 import { missing } from '../tools.js';
+import { kitSteps, ROOT, SAMPLE } from '../cli/helpers.js';
 
-const run = promisify(execFile);
-const ROOT = join(import.meta.dirname, '..', '..');
-const SAMPLE = join(ROOT, 'test', 'fixtures', 'cifar10-sample');
 const work = mkdtempSync(join(tmpdir(), 'kit-profile-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 const model = join(work, 'resnet8');
 const quantized = join(model, 'int8');
 
-function kit(...args: string[]) {
-  return run(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, KIT_CACHE_DIR: join(work, 'cache') },
-    maxBuffer: 16 * 1024 * 1024,
-  });
-}
+const kit = kitSteps(join(work, 'cache'));
 
 const skipArm = missing('qemu-system-arm', 'arm-none-eabi-gcc');
 const skipRiscv = missing('qemu-system-riscv32', 'riscv64-unknown-elf-gcc');

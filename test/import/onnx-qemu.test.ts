@@ -4,29 +4,19 @@
  * (The tiny CNN is untrained: accuracy is not the point here, that the board computes the host's integers is.)
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { promisify } from 'node:util';
 import type { VerifyReport } from '../../src/device/verify/verify.js';
 import { missing } from '../tools.js';
 import { tinyCnn } from './tiny-cnn.js';
+import { kitSteps, ROOT, SAMPLE } from '../cli/helpers.js';
 
-const run = promisify(execFile);
-const ROOT = join(import.meta.dirname, '..', '..');
-const SAMPLE = join(ROOT, 'test', 'fixtures', 'cifar10-sample');
 const work = mkdtempSync(join(tmpdir(), 'kit-onnx-qemu-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-function kit(...args: string[]) {
-  return run(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, KIT_CACHE_DIR: join(work, 'cache') },
-    maxBuffer: 16 * 1024 * 1024,
-  });
-}
+const kit = kitSteps(join(work, 'cache'));
 
 const skip = missing('qemu-system-arm', 'arm-none-eabi-gcc');
 

@@ -3,6 +3,7 @@
  * .bss, turn on the FPU (the hard-float ABI may use it anywhere), call main. Faults park the core
  * in a loop; the host sees the silence and reports it.
  */
+#include "cold.h" /* compiled for size: runs per frame or per boot */
 #include <stdint.h>
 
 extern uint32_t __data_start, __data_end, __data_load, __bss_start, __bss_end, __stack_top;

@@ -6,6 +6,7 @@
  * bytes wait in the holding register (QEMU holds the rest back; a real board would lose them, and
  * the protocol re-sends what was lost).
  */
+#include "cold.h" /* compiled for size: runs per frame or per boot */
 #include "uart.h"
 
 typedef struct {

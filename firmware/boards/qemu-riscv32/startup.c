@@ -2,6 +2,7 @@
  * C side of the rv32 startup: clear .bss (QEMU loaded everything else in place), run the harness;
  * and the report of an exception, called from the trap entry in startup.S with a fresh stack.
  */
+#include "cold.h" /* compiled for size: runs per frame or per boot */
 #include <stdint.h>
 
 #include "harness.h"

@@ -4,6 +4,7 @@
  * shift 0 (the board JSON's icountShift) it is the exact number of instructions, the same on every
  * run. (On an ESP32-C3 the same counters are not in the core; ESP-IDF times with its own.)
  */
+#include "cold.h" /* compiled for size: runs per frame or per boot */
 #include "timer.h"
 
 static uint64_t started;

@@ -2,6 +2,7 @@
  * C side of the lx106 startup: copy .data from ROM, clear .bss, run the harness; and the report of
  * a CPU exception, called from the vectors in startup.S with a fresh stack.
  */
+#include "cold.h" /* compiled for size: runs per frame or per boot */
 #include <stdint.h>
 
 #include "harness.h"

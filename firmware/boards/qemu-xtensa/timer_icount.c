@@ -7,6 +7,7 @@
  * ICOUNT is 32 bits and raises a debug exception when it wraps to zero, which the vectors report
  * as an ERROR: one inference may run up to 2^32 - 1 instructions.
  */
+#include "cold.h" /* compiled for size: runs per frame or per boot */
 #include "timer.h"
 
 void kit_timer_init(void) {

@@ -3,6 +3,7 @@
  * 0xfd050020) and virt RISC-V machines (1 byte apart at 0x10000000). The board JSON gives the base
  * address and the register spacing as KIT_UART16550_BASE and KIT_UART16550_STRIDE.
  */
+#include "cold.h" /* compiled for size: runs per frame or per boot */
 #include "uart.h"
 
 #ifndef KIT_UART16550_BASE

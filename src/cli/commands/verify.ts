@@ -115,11 +115,23 @@ export function registerVerify(program: Command): void {
         const answers = new Map<number, { ticks: number; logits: Uint8Array }>();
         const reportFile = flags.report ?? join(project, 'verify-report.json');
         const controller = new AbortController();
-        const onSigint = () => {
-          process.stderr.write('\nCtrl-C: finishing the images in flight, then writing the partial report\n');
+        // Ctrl-C or SIGTERM: finish the images in flight and save the partial report; a second one
+        // ends kit at once (spawn-pty.ts then ends the emulators).
+        const onStopSignal = (signal: NodeJS.Signals) => {
+          if (controller.signal.aborted) {
+            stopListening();
+            process.kill(process.pid, signal);
+            return;
+          }
+          process.stderr.write(`\n${signal === 'SIGINT' ? 'Ctrl-C' : signal}: finishing the images in flight, then writing the partial report (again to stop at once)\n`);
           controller.abort();
         };
-        process.once('SIGINT', onSigint);
+        const stopListening = () => {
+          process.off('SIGINT', onStopSignal);
+          process.off('SIGTERM', onStopSignal);
+        };
+        process.on('SIGINT', onStopSignal);
+        process.on('SIGTERM', onStopSignal);
         const progress = phaseProgress();
         const htmlFile = reportFile.replace(/\.json$/, '') + '.html';
         const pngFile = join(dirname(reportFile), MISCLASSIFIED_PNG);
@@ -166,7 +178,7 @@ export function registerVerify(program: Command): void {
           throw e;
         } finally {
           progress.stop();
-          process.off('SIGINT', onSigint);
+          stopListening();
         }
         const want = flags.profile === true ? PROFILE_IMAGES : Number(flags.profile ?? 0);
         const indices = [...answers.keys()].sort((a, b) => a - b).slice(0, want);
