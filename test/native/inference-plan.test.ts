@@ -69,7 +69,7 @@ test('native inference plan matches tfjs on resnet-seed', { skip }, async () => 
   model.dispose();
 });
 
-/** Every other layer kind the plan supports: valid and strided convs, max and 'same' average pooling, a standalone ReLU, an add of two non-conv tensors, global pooling, dropout, dense with ReLU. */
+/** Every other layer kind the plan supports: valid and strided convs, max and 'same' average pooling, standalone ReLUs and adds on images and rows, global pooling, dropout, dense with ReLU. */
 function otherLayersModel(): tfl.LayersModel {
   const input = tfl.input({ shape: [9, 11, 4] });
   const conv = (x: tfl.SymbolicTensor, filters: number, kernel: number, strides: number, padding: 'same' | 'valid') =>
@@ -86,7 +86,10 @@ function otherLayersModel(): tfl.LayersModel {
   const d2 = tfl.layers.dense({ units: 8 }).apply(gap) as tfl.SymbolicTensor;
   const both = tfl.layers.add().apply([d1, d2]) as tfl.SymbolicTensor;
   const dropped = tfl.layers.dropout({ rate: 0.5 }).apply(both) as tfl.SymbolicTensor;
-  const out = tfl.layers.dense({ units: 5 }).apply(tfl.layers.activation({ activation: 'relu' }).apply(dropped) as tfl.SymbolicTensor) as tfl.SymbolicTensor;
+  const fusedRelu = tfl.layers.activation({ activation: 'relu' }).apply(dropped) as tfl.SymbolicTensor; // into the add before
+  const rowRelu = tfl.layers.reLU().apply(d2) as tfl.SymbolicTensor; // d2 has two readers: a standalone ReLU on rows
+  const rows = tfl.layers.add().apply([fusedRelu, rowRelu]) as tfl.SymbolicTensor;
+  const out = tfl.layers.dense({ units: 5 }).apply(rows) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: out });
 }
 
