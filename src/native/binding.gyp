@@ -17,6 +17,8 @@
         "src/dnnl_util.cc",
         "src/elementwise.cc",
         "src/gemm.cc",
+        "src/infer_addon.cc",
+        "src/infer_plan.cc",
         "src/int_conv.cc",
         "src/matmul.cc",
         "src/pool2d.cc",

@@ -74,6 +74,10 @@ class PlanCache {
     auto it = plans_.find(key);
     if (it == plans_.end()) {
       std::unique_ptr<Plan> plan;
+      // oneDNN sizes a primitive's work split by the OpenMP thread count when it is created and
+      // runs that many threads when it executes: created with the default count, a primitive
+      // would start an OpenMP team inside each of kit's tasks.
+      single_thread();
       try {
         plan = make();
       } catch (const dnnl::error&) {
