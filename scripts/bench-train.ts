@@ -4,7 +4,8 @@
  *   npm run bench:train -- [--backend wasm] [--models resnet8,resnet-seed] [--batch 32] [--steps 20]
  *     [--threads N]   threads of the native backend (default: all cores; sets KIT_NATIVE_THREADS)
  *     [--profile]     also print the kernels that take the most time in a training step and in an
- *                     inference batch (averaged over a quarter of --steps calls)
+ *                     inference batch on tfjs (averaged over a quarter of --steps calls)
+ *     [--infer tfjs]  time inference through tfjs even when the native inference plan is available
  *     [--vs-pytorch]  also run the same models, batch, steps and threads in PyTorch on the CPU
  *                     (scripts/pytorch/reference.py; needs python3-torch) and print both and the ratio
  * Rates are the mean over all timed steps and, in brackets, that of the fastest step.
@@ -15,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { getModelSpec } from '../src/models/registry.js';
 import { createAdam } from '../src/train/backend/native-adam.js';
 import { foldBatchNorm } from '../src/train/fold-batchnorm.js';
+import { compileNativeInference } from '../src/train/native-inference.js';
 import { selectBackend, type BackendChoice } from '../src/train/backend/select-backend.js';
 import { findTorchPython, NO_TORCH, runReference } from './pytorch/run-reference.js';
 
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '20' },
     threads: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    infer: { type: 'string', default: 'auto' },
     'vs-pytorch': { type: 'boolean', default: false },
   },
 });
@@ -84,9 +87,15 @@ for (const name of values.models!.split(',')) {
     loss.dataSync();
     loss.dispose();
   };
-  // Inference as kit evaluates: on a copy with BatchNorm folded into the convolutions.
+  // Inference as kit evaluates: on a copy with BatchNorm folded into the convolutions, through
+  // the native plan when there is one (src/train/native-inference.ts), else through tfjs.
   const inference = await foldBatchNorm(model);
-  const inferOnce = () => tf.tidy(() => (inference.apply(x, { training: false }) as tf.Tensor).dataSync());
+  const native = values.infer === 'tfjs' ? undefined : compileNativeInference(inference);
+  const xData = x.dataSync() as Float32Array;
+  const inferOnce = native?.ok
+    ? () => native.inference.run(xData, batch)
+    : () => tf.tidy(() => (inference.apply(x, { training: false }) as tf.Tensor).dataSync());
+  const inferPath = native?.ok ? 'native plan' : native ? `tfjs: ${native.reason}` : 'tfjs';
   // Images/s over all n calls (mean) and of the fastest call (best): on a shared machine the best
   // call is the one least disturbed by other jobs, so ratios of bests compare the two sides best.
   const time = (f: () => void, n: number) => {
@@ -104,7 +113,7 @@ for (const name of values.models!.split(',')) {
   const train = time(step, name === 'resnet-seed' ? Math.max(2, steps / 4) : steps);
   const infer = time(inferOnce, steps);
   const rates = (r: { mean: number; best: number }) => `${r.mean.toFixed(1).padStart(7)} (best ${r.best.toFixed(1).padStart(7)})`;
-  console.log(`${name.padEnd(12)} train ${rates(train)} images/s   infer ${rates(infer)} images/s   (kit, ${backend.name})`);
+  console.log(`${name.padEnd(12)} train ${rates(train)} images/s   infer ${rates(infer)} images/s   (kit, ${backend.name}; inference: ${inferPath})`);
   if (python) {
     // Same model, batch, step counts and threads, one after the other on the same machine.
     const threads = values.threads ?? String(availableParallelism());
@@ -132,9 +141,12 @@ for (const name of values.models!.split(',')) {
       }
     };
     report('training step', step);
-    report('inference batch', inferOnce);
+    // The native plan is one addon call, with no tfjs kernels to time: oneDNN lists its own.
+    if (native?.ok) console.log('  per inference batch: one native plan call (ONEDNN_VERBOSE=1 prints each primitive\'s time)');
+    else report('inference batch', inferOnce);
   }
   tf.dispose([x, y]);
   model.dispose();
   inference.dispose();
+  if (native?.ok) native.inference.dispose();
 }

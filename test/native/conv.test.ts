@@ -86,8 +86,8 @@ test('native Conv2DBackpropFilter matches the JS kernel', { skip }, async () => 
   }
 });
 
-// Shapes that the forward pass hands to oneDNN when the addon is built with it (32 channels and
-// more, except RGB stems): odd sizes, stride 2, 1x1, 'same' and 'valid', batch 1, and batches
+// Shapes that oneDNN gets when the addon is built with it (forward: all but RGB stems; the input
+// gradient: fewer than 32 input channels or strided; the filter gradient: all): odd sizes, stride 2, 1x1, 'same' and 'valid', batch 1, and batches
 // that do not split into equal chunks of images (11 = 5 chunks of 2 + 1).
 const DNNL_CASES: Case[] = [
   { x: [1, 9, 9, 32], f: [3, 3, 32, 32], strides: 1, pad: 'same' },
@@ -98,7 +98,18 @@ const DNNL_CASES: Case[] = [
   { x: [2, 6, 6, 130], f: [3, 3, 130, 100], strides: 1, pad: 'same' },
   { x: [2, 10, 10, 3], f: [1, 1, 3, 64], strides: 1, pad: 'valid' },
   { x: [9, 5, 5, 40], f: [3, 3, 40, 48], strides: 1, pad: 'valid' },
+  { x: [3, 8, 8, 16], f: [3, 3, 16, 16], strides: 1, pad: 'same' },
+  { x: [2, 9, 9, 3], f: [3, 3, 3, 16], strides: 1, pad: 'same' },
 ];
+
+/** The gradients of case c, run natively and by the JS kernel. */
+const gradients = async (c: Case, rng: Rng) => {
+  const dy = randomTensor(outShape(c), rng);
+  return {
+    input: await runBoth('Conv2DBackpropInput', { dy, filter: randomTensor(c.f, rng) }, { ...attrsOf(c), inputShape: c.x }),
+    filter: await runBoth('Conv2DBackpropFilter', { x: randomTensor(c.x, rng), dy }, { ...attrsOf(c), filterShape: c.f }),
+  };
+};
 
 test('FusedConv2D on oneDNN and on kit\'s own kernels both match the JS kernel', { skip }, async () => {
   await useNative();
@@ -117,6 +128,43 @@ test('FusedConv2D on oneDNN and on kit\'s own kernels both match the JS kernel',
     }
   } finally {
     addon!.setDnnl(true);
+  }
+});
+
+test('the convolution gradients on oneDNN and on kit\'s own kernels both match the JS kernels', { skip }, async () => {
+  await useNative();
+  const rng = new Rng(17);
+  try {
+    for (const dnnl of [true, false]) {
+      addon!.setDnnl(dnnl);
+      for (const c of DNNL_CASES) {
+        const g = await gradients(c, rng);
+        assertClose(g.input.got, g.input.want, 1e-5, label(`Conv2DBackpropInput dnnl=${dnnl}`, c));
+        assertClose(g.filter.got, g.filter.want, 1e-5, label(`Conv2DBackpropFilter dnnl=${dnnl}`, c));
+      }
+    }
+  } finally {
+    addon!.setDnnl(true);
+  }
+});
+
+test('the convolution gradients are bit-identical run to run and for 1 or 2 threads', { skip }, async () => {
+  await useNative();
+  const threads = addon!.info().threads;
+  try {
+    for (const c of DNNL_CASES) {
+      addon!.setThreads(2);
+      const a = await gradients(c, new Rng(18));
+      const b = await gradients(c, new Rng(18));
+      addon!.setThreads(1);
+      const one = await gradients(c, new Rng(18));
+      for (const k of ['input', 'filter'] as const) {
+        assertSame(b[k].got, a[k].got, label(`${k} gradient run to run`, c));
+        assertSame(one[k].got, a[k].got, label(`${k} gradient 1 vs 2 threads`, c));
+      }
+    }
+  } finally {
+    addon!.setThreads(threads);
   }
 });
 

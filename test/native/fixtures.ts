@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
 import { loadNativeAddon, type NativeAddon } from '../../src/train/backend/native-addon.js';
 import { NATIVE_BACKEND, nativeKernels, registerNativeBackend } from '../../src/train/backend/native-backend.js';
+import type { RecyclingCpuBackend } from '../../src/train/backend/native-storage.js';
 import { Rng } from '../../src/util/rng.js';
 import { unavailable } from '../tools.js';
 
@@ -50,16 +51,26 @@ export async function runBoth(kernelName: string, inputs: Record<string, tf.Tens
   const native = nativeKernels(addon!).find((k) => k.kernelName === kernelName);
   assert.ok(native, `no native ${kernelName}`);
   const infos = Object.fromEntries(Object.entries(inputs).filter(([, t]) => t !== undefined)) as tf.NamedTensorInfoMap;
+  const want = tf.getKernel(kernelName, 'cpu')!.kernelFunc({ inputs: infos, attrs, backend }) as tf.TensorInfo;
+  // The native output comes from the recycled buffers (native-storage.ts): one full of NaN must
+  // not show through, so every element has to be written.
+  seedRecycled(backend, tf.util.sizeFromShape(want.shape), NaN);
   const got = native.run({ inputs: infos, attrs, backend });
   assert.ok(got, `native ${kernelName} declined ${JSON.stringify(attrs)}`);
   assert.ok(!Array.isArray(got), `${kernelName} has one output`);
-  const want = tf.getKernel(kernelName, 'cpu')!.kernelFunc({ inputs: infos, attrs, backend }) as tf.TensorInfo;
   const read = (t: tf.TensorInfo) => {
     const v = Float32Array.from(backend.readSync(t.dataId) as Float32Array);
     backend.disposeData(t.dataId);
     return v;
   };
   return { gotShape: got.shape, wantShape: want.shape, got: read(got), want: read(want) };
+}
+
+/** Leaves one recycled buffer of `length` floats, all `value`, for the backend's next output of that length. */
+export function seedRecycled(backend: MathBackendCPU, length: number, value: number): void {
+  const storage = backend as RecyclingCpuBackend;
+  const values = storage.allocate(length).fill(value);
+  storage.disposeData(storage.write(values, [length], 'float32'));
 }
 
 /** Element-wise closeness, scaled by the largest reference magnitude (sums of many products). */

@@ -13,6 +13,7 @@
 #include "conv_dnnl.h"
 #include "elementwise.h"
 #include "gemm.h"
+#include "infer_addon.h"
 #include "int_conv.h"
 #include "matmul.h"
 #include "napi_args.h"
@@ -419,6 +420,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"intConvSums", nullptr, IntConvSums, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(fns) / sizeof(fns[0]), fns);
+  register_infer_plan(env, exports);
   return exports;
 }
 

@@ -45,7 +45,8 @@ export class KitAdamOptimizer extends tf.AdamOptimizer {
         self.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
         self.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
         if (grad == null) return;
-        const g = backend.readSync(grad.dataId);
+        // Read in place (not readSync, which would keep the gradient's buffer from being reused).
+        const g = backend.data.get(grad.dataId)?.values;
         const w = ownValues(backend, value);
         const m = ownValues(backend, self.accumulatedFirstMoment[i]!.variable);
         const v = ownValues(backend, self.accumulatedSecondMoment[i]!.variable);

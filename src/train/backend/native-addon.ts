@@ -52,6 +52,10 @@ export interface NativeAddon {
   intConvPack(w: Int16Array, packed: Int16Array, shape: Int32Array): void;
   intConvSums(x: Int16Array, origins: Int32Array, packed: Int16Array, sums: Int32Array, shape: Int32Array): void;
   adamStep(w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, consts: Float32Array): void;
+  /** A compiled inference plan (src/native/src/infer_plan.h; built by src/train/native-inference.ts); throws when it cannot be made. */
+  inferPlanCreate(tensors: Int32Array, steps: Int32Array, weights: Float32Array[], io: Int32Array): unknown;
+  inferPlanRun(plan: unknown, x: Float32Array, n: number, out: Float32Array): void;
+  inferPlanFree(plan: unknown): void;
 }
 
 export type NativeLoad = { ok: true; addon: NativeAddon; threads: number } | { ok: false; reason: string };

@@ -1,4 +1,3 @@
-import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { silenceCpuAdvert } from './quiet-cpu.js';
 import type { NativeAddon } from './native-addon.js';
@@ -7,12 +6,14 @@ import { elementwiseKernels } from './native-elementwise-kernels.js';
 import { gradientKernels } from './native-gradient-kernels.js';
 import { registerNativeGradients } from './native-gradients.js';
 import { installFusedBatchNorm } from './native-batchnorm.js';
+import { installFusedConvGradient } from './native-fused-conv.js';
 import type { NativeKernel, NativeKernelArgs } from './native-kernel-util.js';
 import { matmulKernels } from './native-matmul-kernels.js';
 import { miscKernels } from './native-misc-kernels.js';
 import { NATIVE_BACKEND } from './native-backend-name.js';
 import { poolKernels } from './native-pool-kernels.js';
 import { reduceKernels } from './native-reduce-kernels.js';
+import { RecyclingCpuBackend } from './native-storage.js';
 
 export { NATIVE_BACKEND } from './native-backend-name.js';
 
@@ -29,18 +30,19 @@ export function nativeKernels(addon: NativeAddon): NativeKernel[] {
 }
 
 /**
- * Registers the 'native' backend: tfjs-backend-cpu's storage (tensors are plain Float32Arrays)
- * and all of its kernels, with the heavy ones replaced by the C++ addon. It is a backend of its
+ * Registers the 'native' backend: tfjs-backend-cpu's storage (tensors are plain Float32Arrays,
+ * outputs recycled: native-storage.ts) and all of its kernels, with the heavy ones replaced by the C++ addon. It is a backend of its
  * own rather than a patch of 'cpu', so 'cpu' stays the untouched JS reference (tests compare the
  * two in one process) and each native kernel can hand a case it does not cover back to the JS
- * kernel of the same name. Also installs the fused gradients of native-gradients.ts and the
- * fused training BatchNorm of native-batchnorm.ts, which act only while this backend is active.
+ * kernel of the same name. Also installs the fused gradients of native-gradients.ts, the
+ * fused training BatchNorm of native-batchnorm.ts and the per-input convolution gradients of
+ * native-fused-conv.ts, which act only while this backend is active.
  * Idempotent.
  */
 export function registerNativeBackend(addon: NativeAddon): void {
   if (tf.findBackendFactory(NATIVE_BACKEND)) return;
   tf.registerBackend(NATIVE_BACKEND, () => {
-    const backend = new MathBackendCPU();
+    const backend = new RecyclingCpuBackend();
     // This is the fast path the cpu backend's advert asks for.
     silenceCpuAdvert(backend);
     return backend;
@@ -63,4 +65,5 @@ export function registerNativeBackend(addon: NativeAddon): void {
   }
   registerNativeGradients(addon, NATIVE_BACKEND);
   installFusedBatchNorm(NATIVE_BACKEND);
+  installFusedConvGradient(NATIVE_BACKEND);
 }

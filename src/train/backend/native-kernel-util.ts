@@ -1,5 +1,6 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
+import { RecyclingCpuBackend } from './native-storage.js';
 
 export interface NativeKernelArgs {
   inputs: tf.NamedTensorInfoMap;
@@ -29,9 +30,13 @@ export function size(shape: readonly number[]): number {
   return n;
 }
 
-/** A fresh float32 output and the function that hands it to the backend. */
+/**
+ * A float32 output and the function that hands it to the backend. On the native backend the array
+ * may be a recycled one holding old values: the kernel must write every element.
+ */
 export function output(backend: MathBackendCPU, shape: number[]): { values: Float32Array; info: () => tf.TensorInfo } {
-  const values = new Float32Array(size(shape));
+  const n = size(shape);
+  const values = backend instanceof RecyclingCpuBackend ? backend.allocate(n) : new Float32Array(n);
   return { values, info: () => backend.makeTensorInfo(shape, 'float32', values) };
 }
 
