@@ -107,7 +107,7 @@ static void piece(const kit_frame_t *f) {
     if (id == done_image || (newest != KIT_SEQ_NONE && older(id, newest))) return; /* a duplicate or stale */
     if (id != collecting) { /* a newer image: the host gave up the one being collected, if any */
         collecting = newest = id;
-        memset(received, 0, sizeof received);
+        for (uint32_t b = 0; b < sizeof received; b++) received[b] = 0;
         blocks_in = 0;
     }
     for (uint32_t i = 0; i < n; i++) image[offset + i] = f->payload[PIECE_HEADER_BYTES + i];

@@ -354,6 +354,20 @@ static inline void kit_widen_s8(const int8_t *src, int16_t *dst, int32_t n, int3
 #endif
 }
 
+/*
+ * n zeros (the row buffers' padding). One small function rather than the C library's memset: the
+ * padding runs are short (a pixel's channels, a border row) and memset alone would add its own
+ * 162 B of code to a Cortex-M4 firmware. model.c keeps gcc from turning the loop back into a call
+ * to memset (no-tree-loop-distribute-patterns).
+ */
+#if defined(__GNUC__)
+__attribute__((noinline, unused))
+#endif
+static void kit_zero_s16(int16_t *dst, int32_t n) {
+    int32_t i;
+    for (i = 0; i < n; i++) dst[i] = 0;
+}
+
 /* Any n, natural order (kit_reorder4 puts the finished column in the dot products' order). */
 static inline void kit_widen_scalar_s8(const int8_t *src, int16_t *dst, int32_t n, int32_t zero_point) {
     int32_t i;
@@ -370,10 +384,10 @@ static inline void kit_widen_row_s8(const int8_t *src, int16_t *dst, int32_t cop
                                          int32_t pad_left, int32_t row_w, int32_t zero_point) {
     int32_t x, c;
     if (!src) {
-        memset(dst, 0, (size_t)(row_w * cp) * sizeof(int16_t));
+        kit_zero_s16(dst, row_w * cp);
         return;
     }
-    if (pad_left > 0) memset(dst, 0, (size_t)(pad_left * cp) * sizeof(int16_t));
+    if (pad_left > 0) kit_zero_s16(dst, pad_left * cp);
     if (in_c == cp) {
         kit_widen_s8(src, dst + pad_left * cp, copy_w * cp, zero_point);
     } else {
@@ -382,7 +396,7 @@ static inline void kit_widen_row_s8(const int8_t *src, int16_t *dst, int32_t cop
             for (c = 0; c < cp; c++) d[KIT_SIMD_POS(c)] = (int16_t)(c < in_c ? src[x * in_c + c] - zero_point : 0);
         }
     }
-    if (pad_left + copy_w < row_w) memset(dst + (pad_left + copy_w) * cp, 0, (size_t)((row_w - pad_left - copy_w) * cp) * sizeof(int16_t));
+    if (pad_left + copy_w < row_w) kit_zero_s16(dst + (pad_left + copy_w) * cp, (row_w - pad_left - copy_w) * cp);
 }
 
 /* Natural order to the dot products' order: swap the middle two values of every group of 4. */

@@ -17,9 +17,10 @@
  *   [      0,       4) dense3                 3 B  layers 3..3
  */
 /* gcc's scheduling before register allocation interleaves the conv kernels' unrolled dot products'
- * loads until they spill (more instructions, not fewer); the order the source gives is already the good one. */
+ * loads until they spill (more instructions, not fewer); the order the source gives is already the good one.
+ * Zeroing loops stay loops (kit_zero_s16) instead of becoming calls to the C library's memset. */
 #if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("no-schedule-insns")
+#pragma GCC optimize("no-schedule-insns", "no-tree-loop-distribute-patterns")
 #endif
 #include <stdint.h>
 #include <string.h>
