@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { LowerContext, LoweredLayer } from '../codegen/lower/types.js';
+import type { LowerContext, LayerLowering } from '../codegen/lower/types.js';
 import type { Graph, GraphNode, Shape, TensorData, TensorSpec } from '../ir/graph.js';
 import type { AffineParams } from '../quantize/qparams.js';
 import type { IntDType, Scheme } from '../quantize/schemes.js';
@@ -60,7 +60,7 @@ export interface OpDef<A = unknown, P = unknown> {
    * The C lowering of the op (constant arrays, parameter struct, kernel configuration), for ops
    * that keep it next to their definition; older ops are lowered in src/codegen/lower/.
    */
-  lower?(ctx: LowerContext<A, P>): LoweredLayer;
+  lower?(ctx: LowerContext<A, P>): LayerLowering;
 }
 
 /**

@@ -8,9 +8,9 @@ import { activationSuffix, type Activation } from '../../ops/common/activation.j
 import { dtypeRange } from '../../quantize/schemes.js';
 import { thousands } from '../c-format.js';
 import { checkClamp, checkInt32, expect8bit, headroom, unsupported } from './checks.js';
-import { ctypeOf, suffixOf, type LowerContext, type LoweredLayer } from './types.js';
+import { ctypeOf, suffixOf, type LowerContext, type LayerLowering } from './types.js';
 
-export function lowerAdd(ctx: LowerContext<{ activation: Activation }, AddIntParams>): LoweredLayer {
+export function lowerAdd(ctx: LowerContext<{ activation: Activation }, AddIntParams>): LayerLowering {
   const name = ctx.node.name;
   const [a, b] = ctx.inputs;
   const outType = expect8bit(name, ctx.output, 'the output');
@@ -72,6 +72,5 @@ export function lowerAdd(ctx: LowerContext<{ activation: Activation }, AddIntPar
       `${thousands(count)} values; zero points ${a.quant!.zeroPoint[0]} + ${b.quant!.zeroPoint[0]} -> ${ctx.output.quant!.zeroPoint[0]}; clamp [${p.activationMin}, ${p.activationMax}]`,
       `overflow: |table1| + |table2| <= ${thousands(bound)} (${headroom(bound)}); requantization ${fast ? 'fast path' : 'general path'}`,
     ],
-    macs: 0,
   };
 }

@@ -15,7 +15,7 @@ import { dtypeRange } from '../../quantize/schemes.js';
 import { thousands } from '../c-format.js';
 import { checkClamp, checkInt32, expect8bit, headroom, unsupported } from './checks.js';
 import { biasFitsInt16, isPerTensor, requantArrays } from './requant-arrays.js';
-import { ctypeOf, suffixOf, type CArray, type LowerContext, type LoweredLayer } from './types.js';
+import { ctypeOf, suffixOf, type CArray, type LowerContext, type LayerLowering } from './types.js';
 
 interface Geometry extends ConvGeometry {
   outC: number;
@@ -46,7 +46,7 @@ function lowerConvLike(
   g: Geometry,
   padding: string,
   im2col: boolean,
-): LoweredLayer {
+): LayerLowering {
   const name = ctx.node.name;
   const [x] = ctx.inputs;
   const [w, b] = ctx.params;
@@ -147,7 +147,6 @@ function lowerConvLike(
       `zero points: input ${x.quant!.zeroPoint[0]}, output ${ctx.output.quant!.zeroPoint[0]}; clamp [${activationMin}, ${activationMax}]`,
       `overflow: |acc| <= ${thousands(bound)} (${headroom(bound)}); requantization ${fast ? 'fast path (|acc| < 2^30, right shifts 1..20)' : 'general path'}`,
     ],
-    macs,
   };
 }
 

@@ -4,12 +4,12 @@ import { expect8bit, unsupported } from './checks.js';
 import type { DType } from '../../ir/graph.js';
 import { fitSaturatedLine } from './line-fit.js';
 import { dtypeRange } from '../../quantize/schemes.js';
-import { ctypeOf, suffixOf, type KernelSpec, type LowerContext, type LoweredLayer } from './types.js';
+import { ctypeOf, suffixOf, type KernelSpec, type LowerContext, type LayerLowering } from './types.js';
 
 /** The input lines' fixed point: (x K + B) >> 16, x <= 255 and K below 2^17 stay far inside int32. */
 const LINE_SHIFT = 16;
 
-export function lowerNormalizeInput(ctx: LowerContext): LoweredLayer {
+export function lowerNormalizeInput(ctx: LowerContext): LayerLowering {
   const name = ctx.node.name;
   const x = ctx.inputs[0];
   if (x.dtype !== 'uint8') throw unsupported(name, `reads ${x.dtype} pixels; the device sends uint8`);
@@ -43,7 +43,6 @@ export function lowerNormalizeInput(ctx: LowerContext): LoweredLayer {
       scratchBytes: 0,
       summary: `normalize_input ${h}x${w}x${channels} pixels -> ${outType}`,
       notes: [`${thousands(h * w * channels)} values, each sat((p K + B) >> ${LINE_SHIFT}): ${lines.map((l, c) => `channel ${c} K ${l.k} B ${l.b}`).join(', ')} (exactly the table kit quantize computed); output zero point ${ctx.output.quant!.zeroPoint[0]}`],
-      macs: 0,
     };
   }
   return {
@@ -65,11 +64,10 @@ export function lowerNormalizeInput(ctx: LowerContext): LoweredLayer {
     scratchBytes: 0,
     summary: `normalize_input ${h}x${w}x${channels} pixels -> ${outType}`,
     notes: [`${thousands(h * w * channels)} table lookups; output zero point ${ctx.output.quant!.zeroPoint[0]}; no arithmetic`],
-    macs: 0,
   };
 }
 
-export function lowerFlatten(ctx: LowerContext): LoweredLayer {
+export function lowerFlatten(ctx: LowerContext): LayerLowering {
   const name = ctx.node.name;
   const t = expect8bit(name, ctx.output, 'the output');
   if (ctx.inputs[0].dtype !== t) throw unsupported(name, 'changes the type');
@@ -82,7 +80,6 @@ export function lowerFlatten(ctx: LowerContext): LoweredLayer {
     inputs: [ctx.node.inputs[0]],
     output: ctx.node.outputs[0],
     scratchBytes: 0,
-    macs: 0,
   };
   if (ctx.aliasReshape) {
     return { ...base, summary: `flatten ${ctx.inputs[0].shape.join('x')} -> ${count}`, notes: ['no code: the output is the input\'s bytes (HWC order is the flattened order)'] };

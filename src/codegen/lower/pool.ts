@@ -4,9 +4,9 @@ import { window2d } from '../../ops/common/window.js';
 import { dtypeRange } from '../../quantize/schemes.js';
 import { thousands } from '../c-format.js';
 import { checkClamp, checkInt32, expect8bit, headroom, unsupported } from './checks.js';
-import { ctypeOf, suffixOf, type LowerContext, type LoweredLayer } from './types.js';
+import { ctypeOf, suffixOf, type LowerContext, type LayerLowering } from './types.js';
 
-function clampLayer(ctx: LowerContext<unknown, PoolIntParams>, summary: string, notes: string[], kernel: LoweredLayer['kernel'], macs: number): LoweredLayer {
+function clampLayer(ctx: LowerContext<unknown, PoolIntParams>, summary: string, notes: string[], kernel: LayerLowering['kernel']): LayerLowering {
   const p = ctx.intParams;
   return {
     index: ctx.index,
@@ -27,7 +27,6 @@ function clampLayer(ctx: LowerContext<unknown, PoolIntParams>, summary: string, 
     scratchBytes: 0,
     summary,
     notes: [...notes, `clamp [${p.activationMin}, ${p.activationMax}]`],
-    macs,
   };
 }
 
@@ -41,7 +40,7 @@ function types(ctx: LowerContext<unknown, PoolIntParams>): 'int8' | 'uint8' {
   return outType;
 }
 
-function lowerWindowPool(ctx: LowerContext<PoolAttrs, PoolIntParams>, kind: 'avg' | 'max'): LoweredLayer {
+function lowerWindowPool(ctx: LowerContext<PoolAttrs, PoolIntParams>, kind: 'avg' | 'max'): LayerLowering {
   const t = types(ctx);
   const [inH, inW, channels] = ctx.inputs[0].shape;
   const { poolSize, strides, padding } = ctx.attrs;
@@ -64,14 +63,13 @@ function lowerWindowPool(ctx: LowerContext<PoolAttrs, PoolIntParams>, kind: 'avg
       ctx: { ...g, inType: ctypeOf(t), outType: ctypeOf(t), typeMin: qmin },
       describe: `${template} ${shape}, ${inH}x${inW}x${channels} -> ${outH}x${outW}x${channels}, padding top ${padTop} left ${padLeft}`,
     },
-    kind === 'avg' ? outH * outW * channels * poolSize[0] * poolSize[1] : 0,
   );
 }
 
 export const lowerAvgPool2d = (ctx: LowerContext<PoolAttrs, PoolIntParams>) => lowerWindowPool(ctx, 'avg');
 export const lowerMaxPool2d = (ctx: LowerContext<PoolAttrs, PoolIntParams>) => lowerWindowPool(ctx, 'max');
 
-export function lowerGlobalAvgPool(ctx: LowerContext<unknown, PoolIntParams>): LoweredLayer {
+export function lowerGlobalAvgPool(ctx: LowerContext<unknown, PoolIntParams>): LayerLowering {
   const t = types(ctx);
   const [h, w, channels] = ctx.inputs[0].shape;
   const positions = h * w;
@@ -90,11 +88,10 @@ export function lowerGlobalAvgPool(ctx: LowerContext<unknown, PoolIntParams>): L
       ctx: { positions, channels, outType: ctypeOf(t) },
       describe: `global average pool, ${h}x${w}x${channels} -> ${channels}`,
     },
-    positions * channels,
   );
 }
 
-export function lowerRelu(ctx: LowerContext<unknown, PoolIntParams>): LoweredLayer {
+export function lowerRelu(ctx: LowerContext<unknown, PoolIntParams>): LayerLowering {
   const t = types(ctx);
   const count = ctx.output.shape.reduce((n, d) => n * d, 1);
   return clampLayer(
@@ -109,6 +106,5 @@ export function lowerRelu(ctx: LowerContext<unknown, PoolIntParams>): LoweredLay
       ctx: { count, outType: ctypeOf(t) },
       describe: `relu of ${count} values`,
     },
-    0,
   );
 }

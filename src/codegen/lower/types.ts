@@ -45,7 +45,8 @@ export interface ParamsStruct {
   bytes?: number;
 }
 
-export interface LoweredLayer {
+/** What an op's lowering returns: the layer's C, before lowerGraph adds the op's cost. */
+export interface LayerLowering {
   index: number;
   node: GraphNode;
   /** C identifier stem of the layer (kit_<node name>). */
@@ -63,6 +64,10 @@ export interface LoweredLayer {
   summary: string;
   /** Lines for the comment at the call: sizes, MACs, the overflow invariant. */
   notes: string[];
+}
+
+export interface LoweredLayer extends LayerLowering {
+  /** The op's MACs (src/ops/cost.ts, nodeCost): one source for the codegen table, kit-codegen.json and the profile. */
   macs: number;
 }
 
@@ -76,7 +81,7 @@ export interface LowerContext<A = any, P = any> extends NodeView<A> {
   aliasReshape: boolean;
 }
 
-export type Lowering = (ctx: LowerContext) => LoweredLayer;
+export type Lowering = (ctx: LowerContext) => LayerLowering;
 
 /** C element type of a tensor dtype. */
 export function ctypeOf(dtype: DType): CType {

@@ -1,6 +1,6 @@
 /** concat to C: per block of the outer dimensions, each input's chunk copied or requantized. */
 import { checkInt32, expect8bit, unsupported } from '../../codegen/lower/checks.js';
-import { ctypeOf, suffixOf, type LowerContext, type LoweredLayer } from '../../codegen/lower/types.js';
+import { ctypeOf, suffixOf, type LowerContext, type LayerLowering } from '../../codegen/lower/types.js';
 import { dtypeRange } from '../../quantize/schemes.js';
 import { concatGeometry, type ConcatAttrs, type ConcatIntParams } from './index.js';
 
@@ -12,7 +12,7 @@ typedef struct {
     int32_t output_zero_point;
 } kit_concat_params_t;`;
 
-export function lowerConcat(ctx: LowerContext<ConcatAttrs, ConcatIntParams>): LoweredLayer {
+export function lowerConcat(ctx: LowerContext<ConcatAttrs, ConcatIntParams>): LayerLowering {
   const name = ctx.node.name;
   const t = expect8bit(name, ctx.output, 'the output');
   ctx.inputs.forEach((x, i) => {
@@ -65,6 +65,5 @@ export function lowerConcat(ctx: LowerContext<ConcatAttrs, ConcatIntParams>): Lo
     scratchBytes: 0,
     summary: `concat ${ctx.inputs.map((x) => x.shape.join('x')).join(' + ')} -> ${g.out.join('x')} (axis ${ctx.attrs.axis})`,
     notes: [`inputs ${p.requantize.map((r, i) => `${i}: ${r ? 'requantized' : 'copied'}`).join(', ')}`],
-    macs: 0,
   };
 }

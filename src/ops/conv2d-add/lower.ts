@@ -7,7 +7,7 @@
 import { lowerAdd } from '../../codegen/lower/add.js';
 import { checkInt32, unsupported } from '../../codegen/lower/checks.js';
 import { lowerConv2d } from '../../codegen/lower/conv.js';
-import { ctypeOf, suffixOf, type CArray, type LowerContext, type LoweredLayer, type ParamsStruct } from '../../codegen/lower/types.js';
+import { ctypeOf, suffixOf, type CArray, type LowerContext, type LayerLowering, type ParamsStruct } from '../../codegen/lower/types.js';
 import { dtypeRange } from '../../quantize/schemes.js';
 import { add } from '../add.js';
 import { conv2d } from '../conv2d.js';
@@ -59,7 +59,7 @@ export function compressTable(table: ArrayLike<number>, qmin: number): { base: n
 type Ctx = Record<string, number | string | boolean>;
 const rowShape = (c: Ctx): RowBufferShape => ({ kH: c.kH as number, rowW: c.rowW as number, cp: c.cp as number, weightZeroPoint: c.weightZeroPoint as boolean });
 
-export function lowerConv2dAdd(ctx: LowerContext<Conv2dAddAttrs, Conv2dAddIntParams>): LoweredLayer {
+export function lowerConv2dAdd(ctx: LowerContext<Conv2dAddAttrs, Conv2dAddIntParams>): LayerLowering {
   const name = ctx.node.name;
   const parts = partsOf(ctx, ctx.intParams);
   const base = { graph: ctx.graph, index: ctx.index, aliasReshape: ctx.aliasReshape };
@@ -182,6 +182,5 @@ export function lowerConv2dAdd(ctx: LowerContext<Conv2dAddAttrs, Conv2dAddIntPar
       `add: ${['conv', 'shortcut'].filter((_, i) => (i === 0 ? residual.convShifted : residual.shortcutShifted)).map((w) => `the ${w} side's rescaling is (q - z) << ${SHIFT}, no table`).join('; ') || 'both sides tabulated'}`,
       `the conv${shortcut ? ' and shortcut' : ''} values go through the add in the requantization epilogue, ${PIXELS_PER_STEP} pixels at a time (never stored in the arena)`,
     ],
-    macs: conv.macs + (shortcut?.macs ?? 0),
   };
 }

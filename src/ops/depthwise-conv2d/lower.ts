@@ -6,7 +6,7 @@
 import { convParams } from '../../codegen/lower/conv-params.js';
 import { checkClamp, checkInt32, expect8bit, headroom, unsupported } from '../../codegen/lower/checks.js';
 import { biasFitsInt16, requantArrays } from '../../codegen/lower/requant-arrays.js';
-import { ctypeOf, suffixOf, type CArray, type LowerContext, type LoweredLayer } from '../../codegen/lower/types.js';
+import { ctypeOf, suffixOf, type CArray, type LowerContext, type LayerLowering } from '../../codegen/lower/types.js';
 import { thousands } from '../../codegen/c-format.js';
 import { dtypeRange } from '../../quantize/schemes.js';
 import { activationSuffix } from '../common/activation.js';
@@ -15,7 +15,7 @@ import { depthwiseGeometry } from './geometry.js';
 import type { DepthwiseConv2dAttrs } from './index.js';
 import { centeredDepthwiseWeights, depthwiseBounds } from './weights.js';
 
-export function lowerDepthwiseConv2d(ctx: LowerContext<DepthwiseConv2dAttrs, ConvDenseIntParams>): LoweredLayer {
+export function lowerDepthwiseConv2d(ctx: LowerContext<DepthwiseConv2dAttrs, ConvDenseIntParams>): LayerLowering {
   const name = ctx.node.name;
   const [x] = ctx.inputs;
   const [w, b] = ctx.params;
@@ -69,6 +69,5 @@ export function lowerDepthwiseConv2d(ctx: LowerContext<DepthwiseConv2dAttrs, Con
       `zero points: input ${zx}, output ${ctx.output.quant!.zeroPoint[0]}; clamp [${activationMin}, ${activationMax}]`,
       `overflow: |acc| <= ${thousands(bound)} (${headroom(bound)})`,
     ],
-    macs,
   };
 }

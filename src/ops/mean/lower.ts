@@ -1,6 +1,6 @@
 /** mean to C: int32 sums per output in the shared scratch, then TFLite Micro's division or requantization. */
 import { checkInt32, expect8bit } from '../../codegen/lower/checks.js';
-import { ctypeOf, suffixOf, type LowerContext, type LoweredLayer } from '../../codegen/lower/types.js';
+import { ctypeOf, suffixOf, type LowerContext, type LayerLowering } from '../../codegen/lower/types.js';
 import { thousands } from '../../codegen/c-format.js';
 import { numElements } from '../../ir/graph.js';
 import { dtypeRange } from '../../quantize/schemes.js';
@@ -17,7 +17,7 @@ typedef struct {
 /** Scratch bytes: one int32 sum per output value. */
 export const meanScratchBytes = (outputs: number) => outputs * 4;
 
-export function lowerMean(ctx: LowerContext<MeanAttrs, MeanIntParams>): LoweredLayer {
+export function lowerMean(ctx: LowerContext<MeanAttrs, MeanIntParams>): LayerLowering {
   const name = ctx.node.name;
   const inType = expect8bit(name, ctx.inputs[0], 'the input');
   const outType = expect8bit(name, ctx.output, 'the output');
@@ -62,6 +62,5 @@ export function lowerMean(ctx: LowerContext<MeanAttrs, MeanIntParams>): LoweredL
     scratchBytes: meanScratchBytes(outputs),
     summary: `mean ${shape.join('x')} over axes [${g.axes.join(', ')}] -> ${g.out.join('x')}`,
     notes: [`${thousands(numElements(shape))} values summed, ${p.sameQuant ? 'same quantization: truncating division by ' + g.count : 'requantized with 1/' + g.count + ' folded in'}`],
-    macs: numElements(shape),
   };
 }

@@ -1,6 +1,6 @@
 /** pad to C: fill with the pad value, then copy each innermost input row to its place. */
 import { expect8bit, unsupported } from '../../codegen/lower/checks.js';
-import { ctypeOf, suffixOf, type LowerContext, type LoweredLayer } from '../../codegen/lower/types.js';
+import { ctypeOf, suffixOf, type LowerContext, type LayerLowering } from '../../codegen/lower/types.js';
 import { thousands } from '../../codegen/c-format.js';
 import { numElements } from '../../ir/graph.js';
 import { padGeometry, type PadAttrs, type PadIntParams } from './index.js';
@@ -10,7 +10,7 @@ typedef struct {
     int32_t pad_value;
 } kit_pad_params_t;`;
 
-export function lowerPad(ctx: LowerContext<PadAttrs, PadIntParams>): LoweredLayer {
+export function lowerPad(ctx: LowerContext<PadAttrs, PadIntParams>): LayerLowering {
   const name = ctx.node.name;
   const t = expect8bit(name, ctx.output, 'the output');
   if (expect8bit(name, ctx.inputs[0], 'the input') !== t) throw unsupported(name, 'changes the type');
@@ -39,6 +39,5 @@ export function lowerPad(ctx: LowerContext<PadAttrs, PadIntParams>): LoweredLaye
     scratchBytes: 0,
     summary: `pad ${ctx.inputs[0].shape.join('x')} -> ${g.out.join('x')}`,
     notes: [`${thousands(count)} values written, pad value ${ctx.intParams.padValue}; no arithmetic`],
-    macs: 0,
   };
 }

@@ -1,6 +1,6 @@
 /** quantize (8-bit to 8-bit) to C: one MBQM per value. */
 import { checkInt32, expect8bit } from '../../codegen/lower/checks.js';
-import { ctypeOf, suffixOf, type LowerContext, type LoweredLayer } from '../../codegen/lower/types.js';
+import { ctypeOf, suffixOf, type LowerContext, type LayerLowering } from '../../codegen/lower/types.js';
 import { numElements } from '../../ir/graph.js';
 import { dtypeRange } from '../../quantize/schemes.js';
 import type { QuantizeIntParams } from './index.js';
@@ -13,7 +13,7 @@ typedef struct {
     int32_t output_zero_point;
 } kit_requantize_params_t;`;
 
-export function lowerQuantize(ctx: LowerContext<Record<string, never>, QuantizeIntParams>): LoweredLayer {
+export function lowerQuantize(ctx: LowerContext<Record<string, never>, QuantizeIntParams>): LayerLowering {
   const name = ctx.node.name;
   const inType = expect8bit(name, ctx.inputs[0], 'the input');
   const outType = expect8bit(name, ctx.output, 'the output');
@@ -52,6 +52,5 @@ export function lowerQuantize(ctx: LowerContext<Record<string, never>, QuantizeI
     scratchBytes: 0,
     summary: `quantize ${ctx.output.shape.join('x')} ${inType} (zero point ${zx}) -> ${outType} (zero point ${zy})`,
     notes: [`${count} values: MBQM(x - ${zx}, ${p.multiplier}, ${p.shift}) + ${zy}`],
-    macs: 0,
   };
 }

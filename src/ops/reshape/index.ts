@@ -3,7 +3,7 @@ import { KitError } from '../../errors.js';
 import { numElements } from '../../ir/graph.js';
 import { expect8bit, unsupported } from '../../codegen/lower/checks.js';
 import { copyKernel } from '../../codegen/lower/move.js';
-import type { LowerContext, LoweredLayer } from '../../codegen/lower/types.js';
+import type { LowerContext, LayerLowering } from '../../codegen/lower/types.js';
 import type { OpDef } from '../op.js';
 
 /**
@@ -19,13 +19,13 @@ const copy = () => ([x]: ArrayLike<number>[], out: { [i: number]: number; length
   for (let i = 0; i < out.length; i++) out[i] = x[i];
 };
 
-function lowerReshape(ctx: LowerContext<ReshapeAttrs, Record<string, never>>): LoweredLayer {
+function lowerReshape(ctx: LowerContext<ReshapeAttrs, Record<string, never>>): LayerLowering {
   const name = ctx.node.name;
   const t = expect8bit(name, ctx.output, 'the output');
   if (ctx.inputs[0].dtype !== t) throw unsupported(name, 'changes the type');
   const count = numElements(ctx.output.shape);
   const from = `${ctx.inputs[0].shape.join('x')} -> ${ctx.output.shape.join('x')}`;
-  const base = { index: ctx.index, node: ctx.node, id: ctx.id, arrays: [], inputs: [ctx.node.inputs[0]], output: ctx.node.outputs[0], scratchBytes: 0, macs: 0 };
+  const base = { index: ctx.index, node: ctx.node, id: ctx.id, arrays: [], inputs: [ctx.node.inputs[0]], output: ctx.node.outputs[0], scratchBytes: 0 };
   if (ctx.aliasReshape) return { ...base, summary: `reshape ${from}`, notes: ["no code: the output is the input's bytes"] };
   return { ...base, kernel: copyKernel(count, t), summary: `reshape ${from} (copy)`, notes: [`${count} bytes copied`] };
 }

@@ -1,6 +1,6 @@
 /** softmax to C: TFLite Micro's integer softmax per row of the last axis, no constants, no scratch. */
 import { expect8bit } from '../../codegen/lower/checks.js';
-import { ctypeOf, suffixOf, type LowerContext, type LoweredLayer } from '../../codegen/lower/types.js';
+import { ctypeOf, suffixOf, type LowerContext, type LayerLowering } from '../../codegen/lower/types.js';
 import { numElements } from '../../ir/graph.js';
 import { dtypeRange } from '../../quantize/schemes.js';
 import type { SoftmaxAttrs, SoftmaxIntParams } from './index.js';
@@ -12,7 +12,7 @@ typedef struct {
     int32_t diff_min;
 } kit_softmax_params_t;`;
 
-export function lowerSoftmax(ctx: LowerContext<SoftmaxAttrs, SoftmaxIntParams>): LoweredLayer {
+export function lowerSoftmax(ctx: LowerContext<SoftmaxAttrs, SoftmaxIntParams>): LayerLowering {
   const name = ctx.node.name;
   const inType = expect8bit(name, ctx.inputs[0], 'the input');
   const outType = expect8bit(name, ctx.output, 'the output');
@@ -48,6 +48,5 @@ export function lowerSoftmax(ctx: LowerContext<SoftmaxAttrs, SoftmaxIntParams>):
     scratchBytes: 0,
     summary: `softmax ${shape.join('x')} (beta ${ctx.attrs.beta})`,
     notes: [`input multiplier ${p.inputMultiplier}, left shift ${p.inputLeftShift}, differences below ${p.diffMin} give 0; output scale 1/256`],
-    macs: 2 * numElements(shape),
   };
 }
