@@ -23,12 +23,20 @@ export function lowerNormalizeInput(ctx: LowerContext): LayerLowering {
   const { qmin, qmax } = dtypeRange(outType);
   const channelTable = (c: number) => Array.from(table.data!).slice(c * 256, (c + 1) * 256);
   const fits = Array.from({ length: channels }, (_, c) => fitSaturatedLine(channelTable(c), qmin, qmax, LINE_SHIFT));
+  // What the line form and the table form share.
+  const layer = {
+    index: ctx.index,
+    node: ctx.node,
+    id,
+    inputs: [ctx.node.inputs[0]],
+    output: ctx.node.outputs[0],
+    scratchBytes: 0,
+    summary: `normalize_input ${h}x${w}x${channels} pixels -> ${outType}`,
+  };
   if (fits.every((f) => f)) {
     const lines = fits.map((f) => f!);
     return {
-      index: ctx.index,
-      node: ctx.node,
-      id,
+      ...layer,
       kernel: {
         template: 'input_lut',
         key: JSON.stringify(['input_lut', h * w, channels, outType, lines]),
@@ -38,17 +46,11 @@ export function lowerNormalizeInput(ctx: LowerContext): LayerLowering {
         describe: `pixels through one saturated line per channel, ${h}x${w}x${channels}`,
       },
       arrays: [],
-      inputs: [ctx.node.inputs[0]],
-      output: ctx.node.outputs[0],
-      scratchBytes: 0,
-      summary: `normalize_input ${h}x${w}x${channels} pixels -> ${outType}`,
       notes: [`${thousands(h * w * channels)} values, each sat((p K + B) >> ${LINE_SHIFT}): ${lines.map((l, c) => `channel ${c} K ${l.k} B ${l.b}`).join(', ')} (exactly the table kit quantize computed); output zero point ${ctx.output.quant!.zeroPoint[0]}`],
     };
   }
   return {
-    index: ctx.index,
-    node: ctx.node,
-    id,
+    ...layer,
     kernel: {
       template: 'input_lut',
       key: JSON.stringify(['input_lut', h * w, channels, outType]),
@@ -59,10 +61,6 @@ export function lowerNormalizeInput(ctx: LowerContext): LayerLowering {
     },
     params: { type: 'kit_lut_params_t', name: id, fields: [{ name: 'table', value: `${id}_table` }] },
     arrays: [{ name: `${id}_table`, ctype: ctypeOf(outType), data: table.data!, comment: `[${channels}][256]: quantize((p / 255 - mean[c]) / std[c])`, kind: 'table', align: 4 }],
-    inputs: [ctx.node.inputs[0]],
-    output: ctx.node.outputs[0],
-    scratchBytes: 0,
-    summary: `normalize_input ${h}x${w}x${channels} pixels -> ${outType}`,
     notes: [`${thousands(h * w * channels)} table lookups; output zero point ${ctx.output.quant!.zeroPoint[0]}; no arithmetic`],
   };
 }
