@@ -99,12 +99,17 @@ napi_value Create(napi_env env, napi_callback_info info) {
   return ext;
 }
 
-// inferPlanRun(plan, x: Float32Array [n * input size], n, out: Float32Array [n * output size])
-napi_value Run(napi_env env, napi_callback_info info) {
+// The plan handle passed as the first argument (nullptr, with a JS exception pending, if it is not one).
+Handle* plan_argument(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  Handle* h = argc >= 1 ? handle_of(env, argv[0]) : nullptr;
+  return argc >= 1 ? handle_of(env, argv[0]) : nullptr;
+}
+
+// inferPlanRun(plan, x: Float32Array [n * input size], n, out: Float32Array [n * output size])
+napi_value Run(napi_env env, napi_callback_info info) {
+  Handle* h = plan_argument(env, info);
   if (!h) return nullptr;
   if (!h->plan) {
     napi_throw_error(env, nullptr, "the inference plan was freed");
@@ -123,10 +128,7 @@ napi_value Run(napi_env env, napi_callback_info info) {
 
 // inferPlanFree(plan): releases the plan's memory now instead of at garbage collection.
 napi_value Free(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  Handle* h = argc >= 1 ? handle_of(env, argv[0]) : nullptr;
+  Handle* h = plan_argument(env, info);
   if (!h) return nullptr;
   infer_plan_free(h->plan);
   h->plan = nullptr;
